@@ -1,0 +1,55 @@
+"""The app factory: a fresh backend on `app.state`, one routing list, one place for errors."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .backend import Backend
+from .clock import Clock
+from .errors import ApiError, InternalError, NotFound, ValidationFailed
+from .profile import Profile
+from .responses import error_response
+from .routes import public_routes
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(request, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Step (1): unknown routes and wrong methods, in the envelope (405 keeps its Allow)."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allow = (exc.headers or {}).get("Allow", "")
+        error: ApiError = ValidationFailed(
+            f"method: {request.method} is not allowed here (allowed: {allow})", status=405,
+            headers={"Allow": allow}, rule="method_not_allowed")
+    elif exc.status_code == 404:
+        error = NotFound(f"No route {request.url.path}.", rule="unknown_route")
+    else:
+        error = ValidationFailed(str(exc.detail), status=exc.status_code, rule="http")
+    return error_response(request, error)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    return error_response(request, InternalError())
+
+
+def create_app(profile: Profile | None = None, *, seed: int | None = None,
+               clock: Clock | None = None, backend: Backend | None = None) -> Starlette:
+    """A fake Rivya API. Pass a `backend` to share state, or let one be built from the profile."""
+    app = Starlette(
+        routes=public_routes(),
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            Exception: _internal_error,
+        },
+    )
+    app.router.redirect_slashes = False
+    app.state.backend = backend or Backend(profile, clock=clock, seed=seed)
+    return app

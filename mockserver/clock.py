@@ -1,0 +1,61 @@
+"""Time, injected: a Clock protocol with the system clock and a manual clock that moves when told."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the epoch on this clock."""
+        ...
+
+
+class SystemClock:
+    """The real wall clock."""
+
+    def now(self) -> float:
+        return time.time()
+
+
+class ManualClock:
+    """Starts at the real time of creation and moves only by `advance` or `set`."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self._now = time.time() if start is None else start
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("a clock never goes backwards")
+        with self._lock:
+            self._now += seconds
+            return self._now
+
+    def set(self, when: float) -> float:
+        with self._lock:
+            if when < self._now:
+                raise ValueError("a clock never goes backwards")
+            self._now = when
+            return self._now
+
+
+def make_clock(mode: str) -> Clock:
+    if mode == "manual":
+        return ManualClock()
+    if mode == "real":
+        return SystemClock()
+    raise ValueError(f"clock must be real or manual, got {mode!r}")
+
+
+def format_timestamp(seconds: float) -> str:
+    """UTC `YYYY-MM-DDTHH:MM:SS.mmmZ`, truncated to milliseconds (never `isoformat()`)."""
+    millis = int(seconds * 1000)
+    moment = datetime.fromtimestamp(millis // 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{millis % 1000:03d}Z"

@@ -1,0 +1,79 @@
+"""Generation tasks and their lifecycle, computed from the clock when read.
+
+A task keeps the times of its state changes (`transitions`): in `time` progression both are
+scheduled at creation; in `polls` progression each owner's poll appends one. Status is the number
+of changes that have happened by now: queued → processing → succeeded | failed, never backwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .catalog import Model
+
+QUEUED, PROCESSING, SUCCEEDED, FAILED = "queued", "processing", "succeeded", "failed"
+FAILURE_MESSAGE = "The generation failed."
+
+
+@dataclass
+class Task:
+    id: str
+    account_id: str
+    model: Model
+    prompt: str
+    params: dict[str, object]
+    client_request_id: str | None
+    reserved_credits: int
+    created_at: float
+    base_url: str
+    progression: str
+    outcome: str = SUCCEEDED
+    failure_message: str = FAILURE_MESSAGE
+    transitions: list[float] = field(default_factory=list)
+    refunded: bool = False
+
+    @classmethod
+    def schedule(cls, *, queued_seconds: float, processing_seconds: float, **fields) -> Task:
+        task = cls(**fields)
+        if task.progression == "time":
+            start = task.created_at + queued_seconds
+            task.transitions = [start, start + processing_seconds]
+        return task
+
+    def changes_by(self, now: float) -> int:
+        return sum(1 for t in self.transitions if t <= now)
+
+    def status_at(self, now: float) -> str:
+        return (QUEUED, PROCESSING, self.outcome)[self.changes_by(now)]
+
+    def updated_at(self, now: float) -> float:
+        done = self.changes_by(now)
+        return self.transitions[done - 1] if done else self.created_at
+
+    def finished_at(self) -> float | None:
+        return self.transitions[1] if len(self.transitions) == 2 else None
+
+    def poll(self, now: float) -> None:
+        """In `polls` progression, an owner's poll moves the task one state."""
+        if self.progression == "polls" and len(self.transitions) < 2:
+            self.transitions.append(now)
+
+    def complete(self, now: float, outcome: str | None = None) -> None:
+        """Move the task to its terminal state now (control plane)."""
+        if outcome is not None and self.changes_by(now) < 2:
+            self.outcome = outcome
+        self.transitions = [min(t, now) for t in self.transitions][:2]
+        while len(self.transitions) < 2:
+            self.transitions.append(now)
+
+    def reschedule(self, now: float, progression: str, queued_seconds: float,
+                   processing_seconds: float) -> None:
+        """Switch this task's progression; changes already made stay made."""
+        self.progression = progression
+        done = [t for t in self.transitions if t <= now]
+        if progression == "time":
+            if not done:
+                done = [max(now, self.created_at + queued_seconds)]
+            if len(done) == 1:
+                done.append(max(now, done[0] + processing_seconds))
+        self.transitions = done[:2]

@@ -1,0 +1,72 @@
+"""The idempotency store: keys are held while their first request runs, then bound to its response.
+
+Scope is (account, route, key); bound keys live 24 hours on the fake's clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from .errors import IdempotencyConflict, ValidationFailed
+
+TTL_SECONDS = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    fingerprint: str
+    status: int
+    body: bytes
+    stored_at: float
+
+
+def check_key_syntax(key: str) -> None:
+    if not 1 <= len(key) <= 255 or any(not 0x21 <= ord(c) <= 0x7E for c in key):
+        raise ValidationFailed(
+            "Idempotency-Key: must be 1 to 255 visible ASCII characters (0x21-0x7E)",
+            rule="idempotency_key_syntax",
+        )
+
+
+class IdempotencyStore:
+    def __init__(self, clock) -> None:
+        self._clock = clock
+        self._held: set[tuple[str, str, str]] = set()
+        self._bound: dict[tuple[str, str, str], StoredResponse] = {}
+        self._lock = threading.Lock()
+
+    def hold(self, scope: tuple[str, str, str]) -> StoredResponse | None:
+        """Return the stored response for `scope`, or hold the key; 409 if it is held already."""
+        with self._lock:
+            stored = self._bound.get(scope)
+            if stored is not None and self._clock.now() - stored.stored_at < TTL_SECONDS:
+                return stored
+            self._bound.pop(scope, None)
+            if scope in self._held:
+                raise IdempotencyConflict(
+                    "A request with this Idempotency-Key is still in progress.",
+                    rule="idempotency_in_flight",
+                )
+            self._held.add(scope)
+            return None
+
+    def bind(self, scope: tuple[str, str, str], fingerprint: str, status: int, body: bytes) -> None:
+        with self._lock:
+            self._held.discard(scope)
+            self._bound[scope] = StoredResponse(fingerprint, status, body, self._clock.now())
+
+    def release(self, scope: tuple[str, str, str]) -> None:
+        with self._lock:
+            self._held.discard(scope)
+
+    def forget_account(self, account_id: str) -> None:
+        with self._lock:
+            self._bound = {s: r for s, r in self._bound.items() if s[0] != account_id}
+
+
+def replay_or_conflict(stored: StoredResponse, fingerprint: str) -> StoredResponse:
+    """Step (8): the same request replays the stored response; a different one is a conflict."""
+    if stored.fingerprint != fingerprint:
+        raise IdempotencyConflict(rule="idempotency_conflict")
+    return stored

@@ -1,0 +1,69 @@
+"""HTTP plumbing shared by the handlers: JSON responses, the error envelope and body reading."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .errors import ApiError, ValidationFailed
+from .serializers import error_json
+
+
+def dump(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(dump(payload), status, headers=headers, media_type="application/json")
+
+
+def error_response(request: Request, exc: ApiError) -> Response:
+    """The one place errors become the documented envelope."""
+    request_id = request.app.state.backend.streams.request_id()
+    request.state.api_error = exc
+    return json_response(error_json(exc.code, exc.message, request_id), exc.status, exc.headers)
+
+
+def base_url(request: Request) -> str:
+    configured = request.app.state.backend.profile.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def too_large(limit: int) -> ValidationFailed:
+    return ValidationFailed(f"body: must be at most {limit} bytes", status=413,
+                            headers={"Connection": "close"}, rule="body_too_large")
+
+
+def declared_length(request: Request) -> int | None:
+    raw = request.headers.get("content-length")
+    if raw is None:
+        return None
+    if not raw.strip().isdigit():
+        raise ValidationFailed("Content-Length: must be a whole number", rule="content_length")
+    return int(raw)
+
+
+def check_json_content_type(request: Request) -> None:
+    media_type, _, params = request.headers.get("content-type", "").partition(";")
+    charset = next((p.split("=", 1)[1].strip().strip('"').lower() for p in params.split(";")
+                    if p.strip().lower().startswith("charset=")), "utf-8")
+    if media_type.strip().lower() != "application/json" or charset not in ("utf-8", "utf8"):
+        raise ValidationFailed("Content-Type: must be application/json", rule="content_type")
+
+
+async def read_json_body(request: Request, limit: int) -> bytes:
+    """Step (7) up to parsing: Content-Length over the limit, then content type, then the bytes."""
+    length = declared_length(request)
+    if length is not None and length > limit:
+        raise too_large(limit)
+    check_json_content_type(request)
+    chunks, total = [], 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,195 @@
+"""Route handlers: each translates HTTP to one backend operation and back, and the routing list.
+
+Handlers share the order of checks of spec §4 through `api_operation` (steps 2-5) and
+`Idempotency` (steps 6 and 8); the router does step 1.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .accounts import ApiKey
+from .backend import Backend
+from .errors import ApiError, NotFound
+from .files import check_upload, file_too_large, largest_upload
+from .generations import QUEUED
+from .idempotency import check_key_syntax, replay_or_conflict
+from .images import png, result_size
+from .multipart import read_form
+from .openapi import openapi_document
+from .responses import base_url, dump, json_response, read_json_body
+from .serializers import credits_json, file_json, models_list_json, task_json
+from .validation import parse_json, validate_generation
+
+GENERATION_BODY_LIMIT = 1_000_000
+FORM_OVERHEAD = 1_000_000  # room for multipart headers and the small text fields
+Handler = Callable[[Request, Backend, ApiKey | None], Awaitable[Response]]
+
+
+def api_operation(scope: str | None) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Steps (2) public switch, (3) key, (4) scope and (5) rate limit, before the handler."""
+
+    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            backend: Backend = request.app.state.backend
+            backend.check_public_api()
+            key = backend.authorize(request.headers.get("authorization"), scope) if scope else None
+            return await handler(request, backend, key)
+
+        return endpoint
+
+    return decorate
+
+
+class Idempotency:
+    """Step (6) holds the key before the body is read; step (8) replays or conflicts."""
+
+    def __init__(self, request: Request, backend: Backend, account_id: str, route: str) -> None:
+        self.store = backend.idempotency
+        self.key = request.headers.get("idempotency-key")
+        if self.key is not None:
+            check_key_syntax(self.key)
+        self.scope = (account_id, route, self.key or "")
+        self.stored = self.store.hold(self.scope) if self.key is not None else None
+        self.holding = self.key is not None and self.stored is None
+
+    def replay(self, fingerprint: str) -> Response | None:
+        if self.stored is None:
+            return None
+        stored = replay_or_conflict(self.stored, fingerprint)
+        return Response(stored.body, stored.status, media_type="application/json")
+
+    def bind(self, fingerprint: str, response: Response) -> Response:
+        if self.holding:
+            self.store.bind(self.scope, fingerprint, response.status_code, bytes(response.body))
+            self.holding = False
+        return response
+
+    def release(self) -> None:
+        if self.holding:
+            self.store.release(self.scope)
+            self.holding = False
+
+
+async def _idempotent(request: Request, backend: Backend, key: ApiKey, route: str,
+                      run: Callable[[Idempotency], Awaitable[Response]]) -> Response:
+    idem = Idempotency(request, backend, key.account_id, route)
+    try:
+        return await run(idem)
+    finally:
+        idem.release()
+
+
+@api_operation(None)
+async def list_models(request: Request, backend: Backend, key: ApiKey | None) -> Response:
+    return json_response(models_list_json(backend.list_models(), backend.profile.megabyte))
+
+
+@api_operation(None)
+async def get_openapi(request: Request, backend: Backend, key: ApiKey | None) -> Response:
+    return Response(openapi_document(), media_type="application/json")
+
+
+@api_operation("credits:read")
+async def get_credits(request: Request, backend: Backend, key: ApiKey | None) -> Response:
+    assert key is not None
+    return json_response(credits_json(backend.get_credits(key.account_id)))
+
+
+@api_operation("generations:create")
+async def create_generation(request: Request, backend: Backend, key: ApiKey | None) -> Response:
+    assert key is not None
+
+    async def run(idem: Idempotency) -> Response:
+        body = parse_json(await read_json_body(request, GENERATION_BODY_LIMIT))
+        generation = validate_generation(body, backend.profile.prompt_length_unit)
+        replayed = idem.replay(generation.fingerprint)
+        if replayed is not None:
+            return replayed
+        task = backend.create_generation(key.account_id, generation, base_url(request))
+        payload = task_json(task, QUEUED, task.created_at)
+        response = json_response(payload, backend.profile.create_status)
+        return idem.bind(generation.fingerprint, response)
+
+    return await _idempotent(request, backend, key, "generations", run)
+
+
+@api_operation("generations:read")
+async def get_generation(request: Request, backend: Backend, key: ApiKey | None) -> Response:
+    assert key is not None
+    task = backend.get_generation(key.account_id, request.path_params["task_id"])
+    now = backend.clock.now()
+    return json_response(task_json(task, task.status_at(now), task.updated_at(now)))
+
+
+@api_operation("files:create")
+async def upload_file(request: Request, backend: Backend, key: ApiKey | None) -> Response:
+    assert key is not None
+    held = largest_upload(backend.profile.megabyte)
+
+    async def run(idem: Idempotency) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > held + FORM_OVERHEAD:
+            raise file_too_large(held)
+        form = await read_form(request.headers.get("content-type"), request.stream(),
+                               max_file_bytes=held)
+        upload = check_upload(form.fields, form.filename, form.file_bytes)
+        replayed = idem.replay(upload.fingerprint)
+        if replayed is not None:
+            return replayed
+        stored = backend.upload_file(key.account_id, upload, base_url(request))
+        response = json_response(file_json(stored), backend.profile.file_create_status)
+        return idem.bind(upload.fingerprint, response)
+
+    return await _idempotent(request, backend, key, "files", run)
+
+
+@api_operation("files:read")
+async def get_file(request: Request, backend: Backend, key: ApiKey | None) -> Response:
+    assert key is not None
+    return json_response(file_json(backend.get_file(key.account_id, request.path_params["file_id"])))
+
+
+async def get_result_image(request: Request) -> Response:
+    backend: Backend = request.app.state.backend
+    task = backend.result_task(request.path_params["task_id"])
+    if request.path_params["index"] != "0":
+        raise NotFound("No such result.", rule="result_not_found")
+    return Response(png(*result_size(task.params)), media_type="image/png")
+
+
+async def get_file_content(request: Request) -> Response:
+    backend: Backend = request.app.state.backend
+    stored = backend.get_file(None, request.path_params["file_id"])
+    if request.path_params["name"] != stored.name:
+        raise NotFound("No such file.", rule="file_not_found")
+    return Response(stored.data, media_type=stored.mime_type)
+
+
+def _route(path: str, endpoint: Callable, method: str) -> Route:
+    route = Route(path, endpoint, methods=[method])
+    route.methods = {method}  # no automatic HEAD: the API does not serve it
+    return route
+
+
+def public_routes() -> list[Route]:
+    return [
+        _route("/api/v1/models", list_models, "GET"),
+        _route("/api/v1/generations", create_generation, "POST"),
+        _route("/api/v1/generations/{task_id}", get_generation, "GET"),
+        _route("/api/v1/files", upload_file, "POST"),
+        _route("/api/v1/files/{file_id}", get_file, "GET"),
+        _route("/api/v1/credits", get_credits, "GET"),
+        _route("/api/v1/openapi.json", get_openapi, "GET"),
+        _route("/cdn/results/{task_id}/{index}.png", get_result_image, "GET"),
+        _route("/cdn/files/{file_id}/{name}", get_file_content, "GET"),
+    ]
+
+
+__all__ = ["ApiError", "dump", "public_routes"]

@@ -1,0 +1,129 @@
+"""Strict request parsing and validation: JSON as the spec wants it, then schema and catalog rules.
+
+Everything that is wrong with a body becomes `ValidationFailed` with a message naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import Model, catalog
+from .errors import ValidationFailed
+from .schemas import first_error
+
+MAX_DEPTH = 64
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValidationFailed(f"body: {name} is not valid JSON", rule="malformed_json")
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValidationFailed(f"body: duplicate key {key!r}", rule="duplicate_json_key")
+        result[key] = value
+    return result
+
+
+def _check_tree(value: Any) -> None:
+    """Reject nesting deeper than MAX_DEPTH and strings holding lone surrogates (iteratively)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValidationFailed(f"body: nested deeper than {MAX_DEPTH} levels", rule="json_depth")
+        if isinstance(node, str):
+            _check_string(node)
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                _check_string(key)
+                stack.append((item, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((item, depth + 1) for item in node)
+
+
+def _check_string(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationFailed(
+            "body: strings must not contain lone surrogate escapes", rule="lone_surrogate"
+        ) from None
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a request body strictly: UTF-8, no duplicate keys, no NaN/Infinity, bounded depth."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed("body: is not valid UTF-8", rule="invalid_utf8") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(f"body: is not valid JSON ({exc.msg} at line {exc.lineno} "
+                               f"column {exc.colno})", rule="malformed_json") from None
+    except RecursionError:
+        raise ValidationFailed(f"body: nested deeper than {MAX_DEPTH} levels",
+                               rule="json_depth") from None
+    _check_tree(value)
+    return value
+
+
+def canonical(value: Any) -> str:
+    """The canonical form used to compare idempotent requests (sorted keys, compact)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def prompt_length(prompt: str, unit: str) -> int:
+    if unit == "utf16":
+        return len(prompt.encode("utf-16-le")) // 2
+    return len(prompt)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    model: Model
+    prompt: str
+    params: dict[str, Any]
+    references: tuple[dict[str, Any], ...]
+    client_request_id: str | None
+    fingerprint: str
+
+
+def _fail(message: str, rule: str = "schema") -> ValidationFailed:
+    return ValidationFailed(message, rule=rule)
+
+
+def validate_generation(body: Any, prompt_unit: str = "codepoints") -> GenerationRequest:
+    """Check a parsed create-generation body against the schemas and the catalog."""
+    problem = first_error("generation_request.json", body)
+    if problem:
+        raise _fail(problem)
+    models = catalog()
+    model = models.get(body["model"])
+    if model is None:
+        raise _fail(f"model: must be one of {', '.join(models)}", "unknown_model")
+    params = body.get("params", {})
+    problem = first_error(model.schema_name, params, "params")
+    if problem:
+        raise _fail(problem)
+    prompt = body["prompt"]
+    if prompt.isspace():
+        raise _fail("prompt: must not be empty or only whitespace", "prompt_blank")
+    if prompt_length(prompt, prompt_unit) > model.max_prompt_length:
+        unit = "UTF-16 code units" if prompt_unit == "utf16" else "characters"
+        raise _fail(f"prompt: must be at most {model.max_prompt_length} {unit} for {model.id}",
+                    "prompt_too_long")
+    resolved = model.defaults() | {k: v for k, v in params.items() if k != "referenceMediaItems"}
+    return GenerationRequest(
+        model=model,
+        prompt=prompt,
+        params=resolved,
+        references=tuple(params.get("referenceMediaItems", ())),
+        client_request_id=body.get("client_request_id"),
+        fingerprint=canonical(body),
+    )
