@@ -1,0 +1,45 @@
+"""Shared fixtures: a fake on a manual clock, reached in-process with no socket."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, settings
+
+from mockserver import ManualClock, Profile, create_app, in_process_client
+
+settings.register_profile("ci", max_examples=30, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=500, deadline=None)
+settings.register_profile("dev", max_examples=15, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(start=1_778_457_600.0)  # 2026-05-11T00:00:00Z
+
+
+@pytest.fixture
+def make_client(clock: ManualClock) -> Iterator[Callable[..., httpx.Client]]:
+    """Build a client for a fresh fake with the given knobs (rate limiting off unless set)."""
+    clients: list[httpx.Client] = []
+
+    def make(**knobs: object) -> httpx.Client:
+        knobs.setdefault("rate_limit_per_minute", 0)
+        app = create_app(Profile().replace(**knobs), seed=7, clock=clock)
+        client = in_process_client(app)
+        client.app = app  # type: ignore[attr-defined]
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., httpx.Client]) -> httpx.Client:
+    return make_client()
