@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -15,18 +16,33 @@ from .server import base_url_of, bind_socket, uvicorn_server
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="rivya-mock", description="A faithful fake of the Rivya Public API v1.")
-    parser.add_argument("command", nargs="?", choices=["serve"], default="serve",
-                        help="what to do (only `serve`, the default)")
+        prog="rivya-mock", description="A faithful fake of the Rivya Public API v1."
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["serve"],
+        default="serve",
+        help="what to do (only `serve`, the default)",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=None, help="fixes ids, outcomes and faults")
     parser.add_argument("--profile", metavar="FILE", help="a JSON or TOML profile of knobs")
-    parser.add_argument("--set", metavar="KNOB=VALUE", action="append", default=[],
-                        dest="knobs", help="set one behaviour knob (repeatable)")
+    parser.add_argument(
+        "--set",
+        metavar="KNOB=VALUE",
+        action="append",
+        default=[],
+        dest="knobs",
+        help="set one behaviour knob (repeatable)",
+    )
     parser.add_argument("--clock", choices=["real", "manual"], default="real")
-    parser.add_argument("--log-level", default="warning",
-                        choices=["critical", "error", "warning", "info", "debug", "trace"])
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["critical", "error", "warning", "info", "debug", "trace"],
+    )
     return parser
 
 
@@ -38,9 +54,11 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
 
 
 def banner(url: str, key: str, credits: int) -> str:
-    return (f"Rivya mock listening on {url}\n"
-            f"API key: {key} ({credits} credits)\n"
-            f"Try: curl -s {url}/api/v1/credits -H 'Authorization: Bearer {key}'")
+    return (
+        f"Rivya mock listening on {url}\n"
+        f"API key: {key} ({credits} credits)\n"
+        f"Try: curl -s {url}/api/v1/credits -H 'Authorization: Bearer {key}'"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,10 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     url = base_url_of(sock)
     account_id = backend.accounts.keys[key].account_id
     print(banner(url, key, backend.ledger.balance(account_id)), flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn_server(app, args.log_level).run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 KEY = "rvya_sk_test_owner_0001"
@@ -12,9 +14,9 @@ def auth(key: str = KEY) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-
-def create(client: httpx.Client, body: dict | None = None, key: str = KEY,
-           **headers: str) -> httpx.Response:
+def create(
+    client: httpx.Client, body: dict | None = None, key: str = KEY, **headers: str
+) -> httpx.Response:
     body = {"model": "gpt-image-2", "prompt": "a lighthouse"} if body is None else body
     return client.post("/api/v1/generations", json=body, headers=auth(key) | headers)
 
@@ -25,8 +27,9 @@ def credits(client: httpx.Client, key: str = KEY) -> int:
 
 def is_error(response: httpx.Response, code: str, status: int) -> bool:
     body = response.json()
-    return (response.status_code == status and set(body) == {"error"}
-            and body["error"]["code"] == code)
+    return (
+        response.status_code == status and set(body) == {"error"} and body["error"]["code"] == code
+    )
 
 
 def conforms_to_schema(response: httpx.Response, schema: str) -> bool:
@@ -36,3 +39,6 @@ def conforms_to_schema(response: httpx.Response, schema: str) -> bool:
     errors = list(validator(schema).iter_errors(response.json()))
     assert not errors, f"{response.request.method} {response.request.url} -> {errors[0].message}"
     return True
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

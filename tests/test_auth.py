@@ -17,13 +17,17 @@ def accounts_client(make_client):
     return make_client(accounts=ACCOUNTS, auto_provision_keys=False)
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic abc", "Token rvya_sk_abcdefgh"])
+@pytest.mark.parametrize(
+    "header", [None, "", "Bearer", "Bearer   ", "Basic abc", "Token rvya_sk_abcdefgh"]
+)
 def test_missing_or_non_bearer_header_is_api_key_missing(client, header):
     headers = {} if header is None else {"Authorization": header}
     assert is_error(client.get("/api/v1/credits", headers=headers), "api_key_missing", 401)
 
 
-@pytest.mark.parametrize("token", ["nope", "rvya_sk_short", "rvya_pk_abcdefghij", "rvya_sk_bad key!"])
+@pytest.mark.parametrize(
+    "token", ["nope", "rvya_sk_short", "rvya_pk_abcdefghij", "rvya_sk_bad key!"]
+)
 def test_malformed_key_is_api_key_invalid(client, token):
     assert is_error(client.get("/api/v1/credits", headers=auth(token)), "api_key_invalid", 401)
 

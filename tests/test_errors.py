@@ -24,13 +24,16 @@ def test_unknown_route_is_not_found_in_the_envelope(client, path):
     assert is_error(client.get(path, headers=auth()), "not_found", 404)
 
 
-@pytest.mark.parametrize(("method", "path", "allow"), [
-    ("DELETE", "/api/v1/credits", "GET"),
-    ("PUT", "/api/v1/generations", "POST"),
-    ("GET", "/api/v1/generations", "POST"),
-    ("HEAD", "/api/v1/models", "GET"),
-    ("POST", "/api/v1/models", "GET"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/api/v1/credits", "GET"),
+        ("PUT", "/api/v1/generations", "POST"),
+        ("GET", "/api/v1/generations", "POST"),
+        ("HEAD", "/api/v1/models", "GET"),
+        ("POST", "/api/v1/models", "GET"),
+    ],
+)
 def test_wrong_method_is_405_with_allow(client, method, path, allow):
     response = client.request(method, path, headers=auth())
     assert response.status_code == 405
@@ -64,8 +67,9 @@ def test_cdn_is_not_affected_by_the_public_switch(make_client, clock):
 
 
 def test_auth_comes_before_validation(client):
-    response = client.post("/api/v1/generations", content=b"not json",
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/generations", content=b"not json", headers={"content-type": "application/json"}
+    )
     assert is_error(response, "api_key_missing", 401)
 
 
@@ -76,15 +80,19 @@ def test_scope_comes_before_validation(make_client):
 
 
 def test_idempotency_key_syntax_comes_before_the_body(client):
-    response = client.post("/api/v1/generations", content=b"{",
-                           headers=auth() | {"Idempotency-Key": "has space"})
+    response = client.post(
+        "/api/v1/generations", content=b"{", headers=auth() | {"Idempotency-Key": "has space"}
+    )
     assert is_error(response, "validation_failed", 400)
     assert response.json()["error"]["message"].startswith("Idempotency-Key:")
 
 
 def test_oversize_content_length_comes_before_content_type(client):
-    response = client.post("/api/v1/generations", content=b"x" * 1_000_001,
-                           headers=auth() | {"content-type": "text/plain"})
+    response = client.post(
+        "/api/v1/generations",
+        content=b"x" * 1_000_001,
+        headers=auth() | {"content-type": "text/plain"},
+    )
     assert response.status_code == 413
 
 

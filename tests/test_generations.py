@@ -93,7 +93,11 @@ def test_polls_progression_moves_one_state_per_owner_poll(make_client, clock):
     task_id = create(client).json()["id"]
     assert poll(client, task_id, OTHER_KEY).status_code == 404
     assert [poll(client, task_id).json()["status"] for _ in range(4)] == [
-        "processing", "succeeded", "succeeded", "succeeded"]
+        "processing",
+        "succeeded",
+        "succeeded",
+        "succeeded",
+    ]
 
 
 def test_knobs_are_copied_into_the_task_at_creation(make_client, clock):

@@ -13,16 +13,19 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-@pytest.mark.parametrize(("params", "size"), [
-    ({}, (1024, 1024)),
-    ({"resolution": "2K", "aspect_ratio": "16:9"}, (2048, 1152)),
-    ({"resolution": "4K", "aspect_ratio": "3:4"}, (3072, 4096)),
-    ({"aspect_ratio": "auto"}, (1024, 1024)),
-    ({"aspect_ratio": "21:9"}, (1024, 439)),
-    ({"size": "2:3"}, (683, 1024)),
-    ({"imageSize": "4:5"}, (819, 1024)),
-    ({"aspect_ratio": "1:8", "resolution": "4K"}, (512, 4096)),
-])
+@pytest.mark.parametrize(
+    ("params", "size"),
+    [
+        ({}, (1024, 1024)),
+        ({"resolution": "2K", "aspect_ratio": "16:9"}, (2048, 1152)),
+        ({"resolution": "4K", "aspect_ratio": "3:4"}, (3072, 4096)),
+        ({"aspect_ratio": "auto"}, (1024, 1024)),
+        ({"aspect_ratio": "21:9"}, (1024, 439)),
+        ({"size": "2:3"}, (683, 1024)),
+        ({"imageSize": "4:5"}, (819, 1024)),
+        ({"aspect_ratio": "1:8", "resolution": "4K"}, (512, 4096)),
+    ],
+)
 def test_result_size_follows_resolution_and_aspect(params, size):
     assert result_size(params) == size
 
@@ -39,10 +42,16 @@ def test_png_is_valid_and_cached():
 
 
 def test_result_url_serves_the_png_without_a_key(client, clock):
-    body = {"model": "gpt-image-2", "prompt": "x", "params": {"resolution": "2K", "aspect_ratio": "9:16"}}
+    body = {
+        "model": "gpt-image-2",
+        "prompt": "x",
+        "params": {"resolution": "2K", "aspect_ratio": "9:16"},
+    }
     task_id = create(client, body).json()["id"]
     clock.advance(4)
-    url = client.get(f"/api/v1/generations/{task_id}", headers=auth()).json()["result"]["primary_url"]
+    url = client.get(f"/api/v1/generations/{task_id}", headers=auth()).json()["result"][
+        "primary_url"
+    ]
     response = client.get(url)
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/png"
@@ -61,6 +70,8 @@ def test_only_index_zero_exists(client, clock):
 
 
 def test_models_without_resolution_give_1k(client, clock):
-    task_id = create(client, {"model": "4o-image", "prompt": "x", "params": {"size": "3:2"}}).json()["id"]
+    task_id = create(
+        client, {"model": "4o-image", "prompt": "x", "params": {"size": "3:2"}}
+    ).json()["id"]
     clock.advance(4)
     assert png_size(client.get(f"/cdn/results/{task_id}/0.png").content) == (1024, 683)

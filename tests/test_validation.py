@@ -26,31 +26,46 @@ def rejected(response) -> bool:
 
 
 def test_minimal_request_of_the_model_page_is_accepted(client):
-    body = {"model": "gpt-image-2", "prompt": "A clean editorial product image",
-            "params": {"aspect_ratio": "1:1", "resolution": "1K"}}
+    body = {
+        "model": "gpt-image-2",
+        "prompt": "A clean editorial product image",
+        "params": {"aspect_ratio": "1:1", "resolution": "1K"},
+    }
     assert create(client, body).status_code == 202
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"prompt": "x"}, "model"),
-    ({"model": "gpt-image-2"}, "prompt"),
-    ({"model": "gpt-image-3", "prompt": "x"}, "model"),
-    ({"model": 5, "prompt": "x"}, "model"),
-    ({"model": "gpt-image-2", "prompt": 5}, "prompt"),
-    ({"model": "gpt-image-2", "prompt": None}, "prompt"),
-    ({"model": "gpt-image-2", "prompt": ""}, "prompt"),
-    ({"model": "gpt-image-2", "prompt": " \n\t\u2003"}, "prompt"),
-    ({"model": "gpt-image-2", "prompt": "x", "files": []}, "files"),
-    ({"model": "gpt-image-2", "prompt": "x", "params": []}, "params"),
-    ({"model": "gpt-image-2", "prompt": "x", "params": None}, "params"),
-    ({"model": "gpt-image-2", "prompt": "x", "params": {"resolution": "8K"}}, "params.resolution"),
-    ({"model": "gpt-image-2", "prompt": "x", "params": {"resolution": 1}}, "params.resolution"),
-    ({"model": "gpt-image-2", "prompt": "x", "params": {"seed": "1"}}, "params.seed"),
-    ({"model": "gpt-image-2", "prompt": "x", "params": {"quality": "high"}}, "params.quality"),
-    ({"model": "z-image", "prompt": "x", "params": {"referenceMediaItems": []}}, "params.referenceMediaItems"),
-    ({"model": "gpt-image-2", "prompt": "x", "client_request_id": "c" * 129}, "client_request_id"),
-    ({"model": "gpt-image-2", "prompt": "x", "client_request_id": 7}, "client_request_id"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"prompt": "x"}, "model"),
+        ({"model": "gpt-image-2"}, "prompt"),
+        ({"model": "gpt-image-3", "prompt": "x"}, "model"),
+        ({"model": 5, "prompt": "x"}, "model"),
+        ({"model": "gpt-image-2", "prompt": 5}, "prompt"),
+        ({"model": "gpt-image-2", "prompt": None}, "prompt"),
+        ({"model": "gpt-image-2", "prompt": ""}, "prompt"),
+        ({"model": "gpt-image-2", "prompt": " \n\t\u2003"}, "prompt"),
+        ({"model": "gpt-image-2", "prompt": "x", "files": []}, "files"),
+        ({"model": "gpt-image-2", "prompt": "x", "params": []}, "params"),
+        ({"model": "gpt-image-2", "prompt": "x", "params": None}, "params"),
+        (
+            {"model": "gpt-image-2", "prompt": "x", "params": {"resolution": "8K"}},
+            "params.resolution",
+        ),
+        ({"model": "gpt-image-2", "prompt": "x", "params": {"resolution": 1}}, "params.resolution"),
+        ({"model": "gpt-image-2", "prompt": "x", "params": {"seed": "1"}}, "params.seed"),
+        ({"model": "gpt-image-2", "prompt": "x", "params": {"quality": "high"}}, "params.quality"),
+        (
+            {"model": "z-image", "prompt": "x", "params": {"referenceMediaItems": []}},
+            "params.referenceMediaItems",
+        ),
+        (
+            {"model": "gpt-image-2", "prompt": "x", "client_request_id": "c" * 129},
+            "client_request_id",
+        ),
+        ({"model": "gpt-image-2", "prompt": "x", "client_request_id": 7}, "client_request_id"),
+    ],
+)
 def test_invalid_body_is_rejected_naming_the_field(client, body, field):
     response = create(client, body)
     assert rejected(response)
@@ -58,7 +73,9 @@ def test_invalid_body_is_rejected_naming_the_field(client, body, field):
 
 
 def test_enum_message_lists_the_options(client):
-    response = create(client, {"model": "gpt-image-2", "prompt": "x", "params": {"resolution": "8K"}})
+    response = create(
+        client, {"model": "gpt-image-2", "prompt": "x", "params": {"resolution": "8K"}}
+    )
     assert message(response) == "params.resolution: must be one of 1K, 2K, 4K"
 
 
@@ -84,24 +101,29 @@ def test_prompt_length_is_measured_untrimmed(client):
     assert rejected(create(client, {"model": "z-image", "prompt": "x" + " " * 1000}))
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    (b'{"model": "gpt-image-2", "prompt": ', "malformed"),
-    (b"[]", "not an object"),
-    (b'"text"', "not an object"),
-    (b"\xff\xfe{}", "invalid utf-8"),
-    (b'{"model":"gpt-image-2","prompt":"a","prompt":"b"}', "duplicate key"),
-    (b'{"model":"gpt-image-2","prompt":"\\ud800"}', "lone surrogate"),
-    (b'{"model":"gpt-image-2","prompt":"x","params":{"resolution":NaN}}', "NaN"),
-    (b"[" * 100_000 + b"]" * 100_000, "deep nesting"),
-    (b'{"a":' * 70 + b"1" + b"}" * 70, "nesting past the limit"),
-    (b"", "empty body"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"model": "gpt-image-2", "prompt": ', "malformed"),
+        (b"[]", "not an object"),
+        (b'"text"', "not an object"),
+        (b"\xff\xfe{}", "invalid utf-8"),
+        (b'{"model":"gpt-image-2","prompt":"a","prompt":"b"}', "duplicate key"),
+        (b'{"model":"gpt-image-2","prompt":"\\ud800"}', "lone surrogate"),
+        (b'{"model":"gpt-image-2","prompt":"x","params":{"resolution":NaN}}', "NaN"),
+        (b"[" * 100_000 + b"]" * 100_000, "deep nesting"),
+        (b'{"a":' * 70 + b"1" + b"}" * 70, "nesting past the limit"),
+        (b"", "empty body"),
+    ],
+)
 def test_malformed_json_is_validation_failed_never_a_500(client, raw, reason):
     assert rejected(post_raw(client, raw)), reason
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "application/json; charset=latin-1", ""])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1", ""],
+)
 def test_wrong_content_type_is_rejected(client, content_type):
     body = json.dumps({"model": "gpt-image-2", "prompt": "x"}).encode()
     assert rejected(post_raw(client, body, {"content-type": content_type}))
@@ -141,21 +163,31 @@ def test_rejected_request_charges_nothing(client):
 def test_defaults_are_applied_when_params_are_absent(client, clock):
     task_id = create(client, {"model": "nano-banana-2", "prompt": "x"}).json()["id"]
     task = client.app.state.backend.tasks[task_id]
-    assert task.params == {"aspect_ratio": "auto", "resolution": "1K", "output_format": "jpg",
-                           "google_search": "false"}
+    assert task.params == {
+        "aspect_ratio": "auto",
+        "resolution": "1K",
+        "output_format": "jpg",
+        "google_search": "false",
+    }
 
 
 def params_of(model):
-    return st.fixed_dictionaries({}, optional={p.key: st.sampled_from(p.options) for p in model.params})
+    return st.fixed_dictionaries(
+        {}, optional={p.key: st.sampled_from(p.options) for p in model.params}
+    )
 
 
 def valid_bodies():
     def for_model(model):
         return st.fixed_dictionaries(
-            {"model": st.just(model.id),
-             "prompt": st.text(min_size=1, max_size=50).filter(lambda p: not p.isspace()
-                                                               and "[mock:" not in p)},
-            optional={"params": params_of(model), "client_request_id": st.text(max_size=128)})
+            {
+                "model": st.just(model.id),
+                "prompt": st.text(min_size=1, max_size=50).filter(
+                    lambda p: not p.isspace() and "[mock:" not in p
+                ),
+            },
+            optional={"params": params_of(model), "client_request_id": st.text(max_size=128)},
+        )
 
     return st.sampled_from(MODELS).flatmap(for_model)
 
@@ -171,16 +203,33 @@ def test_any_valid_body_from_the_schemas_is_accepted(rich_client, body):
     assert create(rich_client, body).status_code == 202
 
 
-NOT_STRING = st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.booleans(),
-                       st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+NOT_STRING = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 
 
 @st.composite
 def mutated_bodies(draw):
     body = draw(valid_bodies())
     model = next(m for m in MODELS if m.id == body["model"])
-    mutation = draw(st.sampled_from(["wrong_enum", "wrong_type", "extra_key", "no_model",
-                                     "long_prompt", "unknown_param", "bad_prompt_type"]))
+    mutation = draw(
+        st.sampled_from(
+            [
+                "wrong_enum",
+                "wrong_type",
+                "extra_key",
+                "no_model",
+                "long_prompt",
+                "unknown_param",
+                "bad_prompt_type",
+            ]
+        )
+    )
     if mutation == "wrong_enum":
         param = draw(st.sampled_from(model.params))
         value = draw(st.text(max_size=6).filter(lambda v: v not in param.options))
@@ -189,16 +238,22 @@ def mutated_bodies(draw):
         param = draw(st.sampled_from(model.params))
         body["params"] = dict(body.get("params", {}), **{param.key: draw(NOT_STRING)})
     elif mutation == "extra_key":
-        key = draw(st.text(min_size=1, max_size=10).filter(
-            lambda k: k not in ("model", "prompt", "params", "client_request_id")))
+        key = draw(
+            st.text(min_size=1, max_size=10).filter(
+                lambda k: k not in ("model", "prompt", "params", "client_request_id")
+            )
+        )
         body[key] = draw(st.one_of(NOT_STRING, st.text(max_size=4)))
     elif mutation == "no_model":
         del body["model"]
     elif mutation == "long_prompt":
         body["prompt"] = "x" * (model.max_prompt_length + draw(st.integers(1, 100)))
     elif mutation == "unknown_param":
-        key = draw(st.text(min_size=1, max_size=10).filter(
-            lambda k: k not in {p.key for p in model.params} | {"referenceMediaItems"}))
+        key = draw(
+            st.text(min_size=1, max_size=10).filter(
+                lambda k: k not in {p.key for p in model.params} | {"referenceMediaItems"}
+            )
+        )
         body["params"] = dict(body.get("params", {}), **{key: "1"})
     else:
         body["prompt"] = draw(NOT_STRING)
