@@ -56,8 +56,15 @@ class Accounts:
         self._on_open(account.id, credits)
         return account
 
-    def add_key(self, account_id: str, key: str, scopes=ALL_SCOPES, *, revoked: bool = False,
-                expired: bool = False) -> ApiKey:
+    def add_key(
+        self,
+        account_id: str,
+        key: str,
+        scopes=ALL_SCOPES,
+        *,
+        revoked: bool = False,
+        expired: bool = False,
+    ) -> ApiKey:
         api_key = ApiKey(key, account_id, frozenset(scopes), revoked, expired)
         self.keys[key] = api_key
         self.accounts[account_id].keys.append(key)

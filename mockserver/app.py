@@ -26,8 +26,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         allow = (exc.headers or {}).get("Allow", "")
         error: ApiError = ValidationFailed(
-            f"method: {request.method} is not allowed here (allowed: {allow})", status=405,
-            headers={"Allow": allow}, rule="method_not_allowed")
+            f"method: {request.method} is not allowed here (allowed: {allow})",
+            status=405,
+            headers={"Allow": allow},
+            rule="method_not_allowed",
+        )
     elif exc.status_code == 404:
         error = NotFound(f"No route {request.url.path}.", rule="unknown_route")
     else:
@@ -39,8 +42,13 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return error_response(request, InternalError())
 
 
-def create_app(profile: Profile | None = None, *, seed: int | None = None,
-               clock: Clock | None = None, backend: Backend | None = None) -> Starlette:
+def create_app(
+    profile: Profile | None = None,
+    *,
+    seed: int | None = None,
+    clock: Clock | None = None,
+    backend: Backend | None = None,
+) -> Starlette:
     """A fake Rivya API. Pass a `backend` to share state, or let one be built from the profile."""
     app = Starlette(
         routes=public_routes(),

@@ -31,26 +31,33 @@ FAIL_MARKER, SLOW_MARKER, SLOW_FACTOR = "[mock:fail]", "[mock:slow]", 10.0
 
 
 class Backend:
-    def __init__(self, profile: Profile | None = None, *, clock: Clock | None = None,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, profile: Profile | None = None, *, clock: Clock | None = None, seed: int | None = None
+    ) -> None:
         self.profile = profile or Profile()
         self.clock = clock or SystemClock()
         self.streams = Streams(seed)
         self.ledger = Ledger(self.profile.insufficient_credits_status)
-        self.accounts = Accounts(self.streams.new_id, self.ledger.open,
-                                 auto_provision=self.profile.auto_provision_keys,
-                                 starting_credits=self.profile.starting_credits)
+        self.accounts = Accounts(
+            self.streams.new_id,
+            self.ledger.open,
+            auto_provision=self.profile.auto_provision_keys,
+            starting_credits=self.profile.starting_credits,
+        )
         self.tasks: dict[str, Task] = {}
         self.files: dict[str, StoredFile] = {}
         self.idempotency = IdempotencyStore(self.clock)
-        self.limiter = RateLimiter(self.profile.rate_limit_per_minute, self.profile.rate_limit_burst)
+        self.limiter = RateLimiter(
+            self.profile.rate_limit_per_minute, self.profile.rate_limit_burst
+        )
         self.public_api_enabled = self.profile.public_api_enabled
         self._unrefunded_failures: dict[str, set[str]] = {}
         self._lock = threading.RLock()
         for spec in self.profile.accounts:
             account = self.accounts.create_account(spec.credits)
-            self.accounts.add_key(account.id, spec.key, spec.scopes, revoked=spec.revoked,
-                                  expired=spec.expired)
+            self.accounts.add_key(
+                account.id, spec.key, spec.scopes, revoked=spec.revoked, expired=spec.expired
+            )
 
     # -- the order of checks, steps (2) to (5) -------------------------------------------------
 
@@ -90,7 +97,9 @@ class Backend:
         with self._lock:
             task = self.tasks.get(task_id)
             if task is None or task.account_id != account_id:
-                raise NotFound(f"No generation {task_id!r} for this account.", rule="task_not_found")
+                raise NotFound(
+                    f"No generation {task_id!r} for this account.", rule="task_not_found"
+                )
             task.poll(self.clock.now())
             self._settle(account_id)
             return task
@@ -99,12 +108,23 @@ class Backend:
         mime = check_content(upload, self.profile.megabyte)
         with self._lock:
             file_id = self.streams.new_id("file")
-            seconds, token = file_durations(self.streams.secret, file_id, upload.kind, mime,
-                                            upload.data)
-            stored = StoredFile(file_id, account_id, upload.kind, upload.name, mime, upload.data,
-                                seconds, token, self.clock.now(), base_url,
-                                upload.model.id if upload.model else None,
-                                upload.client_request_id)
+            seconds, token = file_durations(
+                self.streams.secret, file_id, upload.kind, mime, upload.data
+            )
+            stored = StoredFile(
+                file_id,
+                account_id,
+                upload.kind,
+                upload.name,
+                mime,
+                upload.data,
+                seconds,
+                token,
+                self.clock.now(),
+                base_url,
+                upload.model.id if upload.model else None,
+                upload.client_request_id,
+            )
             self.files[file_id] = stored
             return stored
 
@@ -133,13 +153,19 @@ class Backend:
             failed = failed or FAIL_MARKER in request.prompt
             processing *= SLOW_FACTOR if SLOW_MARKER in request.prompt else 1.0
         return Task.schedule(
-            id=self.streams.new_id("task"), account_id=account_id, model=request.model,
-            prompt=request.prompt, params=request.params,
+            id=self.streams.new_id("task"),
+            account_id=account_id,
+            model=request.model,
+            prompt=request.prompt,
+            params=request.params,
             client_request_id=request.client_request_id,
-            reserved_credits=request.model.base_credits, created_at=self.clock.now(),
-            base_url=base_url, progression=profile.progression,
+            reserved_credits=request.model.base_credits,
+            created_at=self.clock.now(),
+            base_url=base_url,
+            progression=profile.progression,
             outcome=FAILED if failed else SUCCEEDED,
-            queued_seconds=profile.queued_seconds, processing_seconds=processing,
+            queued_seconds=profile.queued_seconds,
+            processing_seconds=processing,
         )
 
     def _check_references(self, account_id: str, request: GenerationRequest) -> None:
@@ -148,9 +174,15 @@ class Backend:
             stored = self.files.get(file_id) if file_id else None
             if stored is not None and stored.account_id != account_id:
                 stored = None
-            check_reference(item, f"params.referenceMediaItems[{index}]", stored, request.model,
-                            any_https=self.profile.reference_urls == "any_https",
-                            megabyte=self.profile.megabyte, secret=self.streams.secret)
+            check_reference(
+                item,
+                f"params.referenceMediaItems[{index}]",
+                stored,
+                request.model,
+                any_https=self.profile.reference_urls == "any_https",
+                megabyte=self.profile.megabyte,
+                secret=self.streams.secret,
+            )
 
     def _settle(self, account_id: str) -> None:
         """Refund every failed task of the account whose failure time has come (lazily)."""

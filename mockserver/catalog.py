@@ -60,8 +60,15 @@ def _model(name: str, schema: dict[str, Any]) -> Model:
             "reference_max_megabytes": meta["reference_max_megabytes"],
         }
     model_id = name.removeprefix("models/").removesuffix(".params.json")
-    return Model(model_id, meta["display_name"], meta["base_credits"], meta["max_prompt_length"],
-                 params, name, **extra)
+    return Model(
+        model_id,
+        meta["display_name"],
+        meta["base_credits"],
+        meta["max_prompt_length"],
+        params,
+        name,
+        **extra,
+    )
 
 
 @functools.cache

@@ -1,19 +1,19 @@
 """The API's errors: small classes carrying `code` and HTTP status, rendered in one handler.
 
-    ApiError
-    ├── ValidationFailed          validation_failed      400 (413 too large, 405 wrong method)
-    ├── AuthError
-    │   ├── ApiKeyMissing         api_key_missing        401
-    │   ├── ApiKeyInvalid         api_key_invalid        401
-    │   ├── ApiKeyRevoked         api_key_revoked        401
-    │   └── ApiKeyExpired         api_key_expired        401
-    ├── ScopeDenied               api_scope_denied       403
-    ├── NotFound                  not_found              404
-    ├── IdempotencyConflict       idempotency_conflict   409
-    ├── InsufficientCredits       insufficient_credits   402 (knob insufficient_credits_status)
-    ├── RateLimited               rate_limited           429 (+ Retry-After)
-    ├── PublicApiDisabled         public_api_disabled    503
-    └── InternalError             internal_error         500
+ApiError
+├── ValidationFailed          validation_failed      400 (413 too large, 405 wrong method)
+├── AuthError
+│   ├── ApiKeyMissing         api_key_missing        401
+│   ├── ApiKeyInvalid         api_key_invalid        401
+│   ├── ApiKeyRevoked         api_key_revoked        401
+│   └── ApiKeyExpired         api_key_expired        401
+├── ScopeDenied               api_scope_denied       403
+├── NotFound                  not_found              404
+├── IdempotencyConflict       idempotency_conflict   409
+├── InsufficientCredits       insufficient_credits   402 (knob insufficient_credits_status)
+├── RateLimited               rate_limited           429 (+ Retry-After)
+├── PublicApiDisabled         public_api_disabled    503
+└── InternalError             internal_error         500
 """
 
 from __future__ import annotations
@@ -24,8 +24,14 @@ class ApiError(Exception):
     status = 500
     default_message = "Internal server error."
 
-    def __init__(self, message: str | None = None, *, status: int | None = None,
-                 headers: dict[str, str] | None = None, rule: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        rule: str | None = None,
+    ) -> None:
         self.message = message or self.default_message
         super().__init__(self.message)
         if status is not None:

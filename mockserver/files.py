@@ -68,14 +68,19 @@ def _fail(message: str, rule: str) -> ValidationFailed:
 
 def file_too_large(limit: int, context: str = "") -> ValidationFailed:
     """Oversize uploads close the connection so that clients stop sending (spec §4, §9)."""
-    return ValidationFailed(f"file: must be at most {limit} bytes{context}",
-                            headers={"Connection": "close"}, rule="file_too_large")
+    return ValidationFailed(
+        f"file: must be at most {limit} bytes{context}",
+        headers={"Connection": "close"},
+        rule="file_too_large",
+    )
 
 
 def _base_name(raw: str | None) -> str:
     name = re.split(r"[\\/]", raw or "")[-1]
     if len(name) > MAX_NAME:
-        raise _fail(f"file: the file name must be at most {MAX_NAME} characters", "file_name_length")
+        raise _fail(
+            f"file: the file name must be at most {MAX_NAME} characters", "file_name_length"
+        )
     return name or "upload"
 
 
@@ -87,7 +92,9 @@ def _upload_model(fields: dict[str, str], kind: str) -> Model | None:
         raise _fail(f"model: must be one of {', '.join(catalog())}", "unknown_model")
     if kind not in model.reference_kinds:
         takes = ", ".join(model.reference_kinds) or "no files"
-        raise _fail(f"model: {model.id} does not take {kind} files (it takes {takes})", "model_kind")
+        raise _fail(
+            f"model: {model.id} does not take {kind} files (it takes {takes})", "model_kind"
+        )
     return model
 
 
@@ -103,22 +110,33 @@ def check_upload(fields: dict[str, str], filename: str | None, data: bytes | Non
     model = _upload_model(fields, kind)
     client_request_id = fields.get("client_request_id")
     if client_request_id is not None and len(client_request_id) > MAX_CLIENT_REQUEST_ID:
-        raise _fail(f"client_request_id: must be at most {MAX_CLIENT_REQUEST_ID} characters",
-                    "client_request_id_length")
+        raise _fail(
+            f"client_request_id: must be at most {MAX_CLIENT_REQUEST_ID} characters",
+            "client_request_id_length",
+        )
     if not data:
         raise _fail("file: must not be empty", "file_empty")
     name = _base_name(filename)
     digest = hashlib.sha256(data).hexdigest()
-    fingerprint = "\n".join((digest, kind, fields.get("model", ""), client_request_id or "",
-                             filename if filename is not None else "\x00"))
+    fingerprint = "\n".join(
+        (
+            digest,
+            kind,
+            fields.get("model", ""),
+            client_request_id or "",
+            filename if filename is not None else "\x00",
+        )
+    )
     return UploadRequest(kind, model, client_request_id, filename, name, data, fingerprint)
 
 
 def upload_limits(upload: UploadRequest, megabyte: int) -> tuple[int, tuple[str, ...]]:
     """The size limit in bytes and the MIME types allowed for this upload."""
     if upload.model is not None:
-        return (upload.model.reference_max_bytes(megabyte),
-                tuple(t for t in KIND_TYPES[upload.kind] if t in upload.model.reference_mime_types))
+        return (
+            upload.model.reference_max_bytes(megabyte),
+            tuple(t for t in KIND_TYPES[upload.kind] if t in upload.model.reference_mime_types),
+        )
     return KIND_LIMIT_MB[upload.kind] * megabyte, KIND_TYPES[upload.kind]
 
 
@@ -126,18 +144,22 @@ def check_content(upload: UploadRequest, megabyte: int) -> str:
     """The detected MIME type, once size and signature are within the rules."""
     limit, allowed = upload_limits(upload, megabyte)
     if len(upload.data) > limit:
-        raise file_too_large(limit, f" for {upload.kind}"
-                             + (f" with {upload.model.id}" if upload.model else ""))
+        raise file_too_large(
+            limit, f" for {upload.kind}" + (f" with {upload.model.id}" if upload.model else "")
+        )
     mime = sniff(upload.data[:512], upload.kind)
     if mime not in allowed:
         found = f"detected {mime}" if mime else "an unrecognised type"
-        raise _fail(f"file: is {found}; {upload.kind} files must be one of {', '.join(allowed)}",
-                    "file_type")
+        raise _fail(
+            f"file: is {found}; {upload.kind} files must be one of {', '.join(allowed)}",
+            "file_type",
+        )
     return mime
 
 
-def file_durations(secret: bytes, file_id: str, kind: str, mime: str,
-                   data: bytes) -> tuple[float | None, str | None]:
+def file_durations(
+    secret: bytes, file_id: str, kind: str, mime: str, data: bytes
+) -> tuple[float | None, str | None]:
     if kind == "image":
         return None, None
     seconds = duration_seconds(mime, data)
@@ -149,26 +171,47 @@ def referenced_file_id(url: str) -> str | None:
     return match.group(1) if match else None
 
 
-def check_reference(item: dict[str, Any], where: str, stored: StoredFile | None, model: Model,
-                    *, any_https: bool, megabyte: int, secret: bytes) -> None:
+def check_reference(
+    item: dict[str, Any],
+    where: str,
+    stored: StoredFile | None,
+    model: Model,
+    *,
+    any_https: bool,
+    megabyte: int,
+    secret: bytes,
+) -> None:
     """One `params.referenceMediaItems[i]` against the file it names (spec §5)."""
     if stored is None:
         if any_https and urlsplit(item["url"]).scheme == "https" and urlsplit(item["url"]).netloc:
             return
         need = "an https URL or " if any_https else ""
-        raise _fail(f"{where}.url: must be {need}the url of a file this account uploaded",
-                    "reference_not_uploaded")
+        raise _fail(
+            f"{where}.url: must be {need}the url of a file this account uploaded",
+            "reference_not_uploaded",
+        )
     if item["kind"] != stored.kind:
-        raise _fail(f"{where}.kind: must be {stored.kind}, the uploaded file's kind", "reference_kind")
-    if stored.kind not in model.reference_kinds or stored.mime_type not in model.reference_mime_types:
-        raise _fail(f"{where}.url: {model.id} does not take {stored.mime_type} references",
-                    "reference_type")
+        raise _fail(
+            f"{where}.kind: must be {stored.kind}, the uploaded file's kind", "reference_kind"
+        )
+    if (
+        stored.kind not in model.reference_kinds
+        or stored.mime_type not in model.reference_mime_types
+    ):
+        raise _fail(
+            f"{where}.url: {model.id} does not take {stored.mime_type} references", "reference_type"
+        )
     if stored.size_bytes > model.reference_max_bytes(megabyte):
-        raise _fail(f"{where}.url: the file is larger than {model.reference_max_bytes(megabyte)} "
-                    f"bytes, the limit of {model.id}", "reference_size")
+        raise _fail(
+            f"{where}.url: the file is larger than {model.reference_max_bytes(megabyte)} "
+            f"bytes, the limit of {model.id}",
+            "reference_size",
+        )
     if "mimeType" in item and item["mimeType"] != stored.mime_type:
-        raise _fail(f"{where}.mimeType: must be {stored.mime_type}, the uploaded file's type",
-                    "reference_mime")
+        raise _fail(
+            f"{where}.mimeType: must be {stored.mime_type}, the uploaded file's type",
+            "reference_mime",
+        )
     _check_duration(item, where, stored, secret)
 
 
@@ -176,10 +219,14 @@ def _check_duration(item: dict[str, Any], where: str, stored: StoredFile, secret
     if "durationToken" in item and not check_duration_token(
         secret, stored.id, stored.duration_seconds, item["durationToken"]
     ):
-        raise _fail(f"{where}.durationToken: is not the token issued for this file",
-                    "reference_duration_token")
+        raise _fail(
+            f"{where}.durationToken: is not the token issued for this file",
+            "reference_duration_token",
+        )
     if "durationSeconds" in item:
         known = stored.duration_seconds
         if known is None or not math.isclose(item["durationSeconds"], known, abs_tol=0.01):
-            raise _fail(f"{where}.durationSeconds: must equal the file's duration ({known})",
-                        "reference_duration")
+            raise _fail(
+                f"{where}.durationSeconds: must equal the file's duration ({known})",
+                "reference_duration",
+            )

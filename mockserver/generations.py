@@ -66,8 +66,9 @@ class Task:
         while len(self.transitions) < 2:
             self.transitions.append(now)
 
-    def reschedule(self, now: float, progression: str, queued_seconds: float,
-                   processing_seconds: float) -> None:
+    def reschedule(
+        self, now: float, progression: str, queued_seconds: float, processing_seconds: float
+    ) -> None:
         """Switch this task's progression; changes already made stay made."""
         self.progression = progression
         done = [t for t in self.transitions if t <= now]

@@ -35,10 +35,12 @@ def png(width: int, height: int) -> bytes:
     raw = row * height
     header = struct.pack(">IIBBBBB", width, height, 1, 3, 0, 0, 0)
     palette = bytes([0x2B, 0x3A, 0x67, 0xF4, 0xA2, 0x61])
-    return b"".join((
-        b"\x89PNG\r\n\x1a\n",
-        _chunk(b"IHDR", header),
-        _chunk(b"PLTE", palette),
-        _chunk(b"IDAT", zlib.compress(raw, 9)),
-        _chunk(b"IEND", b""),
-    ))
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", header),
+            _chunk(b"PLTE", palette),
+            _chunk(b"IDAT", zlib.compress(raw, 9)),
+            _chunk(b"IEND", b""),
+        )
+    )

@@ -48,20 +48,34 @@ def _rewrite(node: Any, base: str) -> Any:
 
 
 def _json(ref: str, description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
 
 
 _ERRORS = {
-    "400": "validation_failed", "401": "api_key_missing, api_key_invalid, api_key_revoked, api_key_expired",
-    "402": "insufficient_credits", "403": "api_scope_denied", "404": "not_found",
-    "409": "idempotency_conflict", "413": "validation_failed (body too large)",
-    "429": "rate_limited", "503": "public_api_disabled",
+    "400": "validation_failed",
+    "401": "api_key_missing, api_key_invalid, api_key_revoked, api_key_expired",
+    "402": "insufficient_credits",
+    "403": "api_scope_denied",
+    "404": "not_found",
+    "409": "idempotency_conflict",
+    "413": "validation_failed (body too large)",
+    "429": "rate_limited",
+    "503": "public_api_disabled",
 }
 
 
-def _operation(op_id: str, summary: str, ok: str, ok_ref: str, errors: list[str],
-               secured: bool = True, **extra: Any) -> dict[str, Any]:
+def _operation(
+    op_id: str,
+    summary: str,
+    ok: str,
+    ok_ref: str,
+    errors: list[str],
+    secured: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
     responses = {ok: _json(ok_ref, summary)}
     responses |= {code: _json("Error", _ERRORS[code]) for code in errors}
     op = {"operationId": op_id, "summary": summary, "responses": responses} | extra
@@ -72,47 +86,109 @@ def _operation(op_id: str, summary: str, ok: str, ok_ref: str, errors: list[str]
 
 def _paths() -> dict[str, Any]:
     key_errors = ["401", "403", "429", "503"]
-    idem = {"name": "Idempotency-Key", "in": "header", "required": False,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
+    idem = {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    }
 
     def path_id(name: str) -> dict[str, Any]:
         return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
     return {
-        "/api/v1/models": {"get": _operation("list_models", "List models", "200", "ModelsList", ["503"], False)},
-        "/api/v1/generations": {"post": _operation(
-            "create_generation", "Create a generation task", "202", "Task",
-            ["400", "402", "409", "413", *key_errors], parameters=[idem],
-            requestBody={"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/GenerationRequest"}}}})},
-        "/api/v1/generations/{taskId}": {"get": _operation(
-            "get_generation", "Get a generation task", "200", "Task", ["404", *key_errors],
-            parameters=[path_id("taskId")])},
-        "/api/v1/files": {"post": _operation(
-            "upload_file", "Upload a file", "201", "File", ["400", "409", *key_errors],
-            parameters=[idem], requestBody={"required": True, "content": {"multipart/form-data": {
-                "schema": {"type": "object", "required": ["file", "kind"], "properties": {
-                    "file": {"type": "string", "contentMediaType": "application/octet-stream"},
-                    "kind": {"enum": ["image", "video", "audio"]},
-                    "model": {"type": "string"},
-                    "client_request_id": {"type": "string", "maxLength": 128}}}}}})},
-        "/api/v1/files/{fileId}": {"get": _operation(
-            "get_file", "Get a file", "200", "File", ["404", *key_errors],
-            parameters=[path_id("fileId")])},
-        "/api/v1/credits": {"get": _operation("get_credits", "Current credits", "200", "Credits", key_errors)},
+        "/api/v1/models": {
+            "get": _operation("list_models", "List models", "200", "ModelsList", ["503"], False)
+        },
+        "/api/v1/generations": {
+            "post": _operation(
+                "create_generation",
+                "Create a generation task",
+                "202",
+                "Task",
+                ["400", "402", "409", "413", *key_errors],
+                parameters=[idem],
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/GenerationRequest"}
+                        }
+                    },
+                },
+            )
+        },
+        "/api/v1/generations/{taskId}": {
+            "get": _operation(
+                "get_generation",
+                "Get a generation task",
+                "200",
+                "Task",
+                ["404", *key_errors],
+                parameters=[path_id("taskId")],
+            )
+        },
+        "/api/v1/files": {
+            "post": _operation(
+                "upload_file",
+                "Upload a file",
+                "201",
+                "File",
+                ["400", "409", *key_errors],
+                parameters=[idem],
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file", "kind"],
+                                "properties": {
+                                    "file": {
+                                        "type": "string",
+                                        "contentMediaType": "application/octet-stream",
+                                    },
+                                    "kind": {"enum": ["image", "video", "audio"]},
+                                    "model": {"type": "string"},
+                                    "client_request_id": {"type": "string", "maxLength": 128},
+                                },
+                            }
+                        }
+                    },
+                },
+            )
+        },
+        "/api/v1/files/{fileId}": {
+            "get": _operation(
+                "get_file",
+                "Get a file",
+                "200",
+                "File",
+                ["404", *key_errors],
+                parameters=[path_id("fileId")],
+            )
+        },
+        "/api/v1/credits": {
+            "get": _operation("get_credits", "Current credits", "200", "Credits", key_errors)
+        },
     }
 
 
 @functools.cache
 def openapi_dict() -> dict[str, Any]:
     schemas = load_schemas()
-    components = {_component(name): _rewrite(copy.deepcopy(schema), BASE_URI + name)
-                  for name, schema in schemas.items()}
+    components = {
+        _component(name): _rewrite(copy.deepcopy(schema), BASE_URI + name)
+        for name, schema in schemas.items()
+    }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Rivya Public API v1 (rivya-mock)", "version": "1.0.0",
-                 "description": "Assembled from rivya-mock's JSON Schemas. Models: "
-                                + ", ".join(catalog())},
+        "info": {
+            "title": "Rivya Public API v1 (rivya-mock)",
+            "version": "1.0.0",
+            "description": "Assembled from rivya-mock's JSON Schemas. Models: "
+            + ", ".join(catalog()),
+        },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
         "paths": _paths(),

@@ -119,7 +119,12 @@ def _check(name: str, value: Any) -> None:
         raise ProfileError(f"{name}: must be >= 1, got {value}")
     if name == "public_base_url" and value:
         parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+        ):
             raise ProfileError(f"{name}: must be an absolute http(s) URL, got {value!r}")
 
 
@@ -138,7 +143,9 @@ def _account(raw: Any, index: int) -> AccountSpec:
         raise ProfileError(f"{where}.credits: must be an integer >= 0")
     scopes = raw.get("scopes", list(ALL_SCOPES))
     if not isinstance(scopes, list) or any(s not in ALL_SCOPES for s in scopes):
-        raise ProfileError(f"{where}.scopes: must be a list of known scopes ({', '.join(ALL_SCOPES)})")
+        raise ProfileError(
+            f"{where}.scopes: must be a list of known scopes ({', '.join(ALL_SCOPES)})"
+        )
     flags = {name: raw.get(name, False) for name in ("revoked", "expired")}
     for name, flag in flags.items():
         if not isinstance(flag, bool):
@@ -184,7 +191,9 @@ def load_profile_file(path: str | Path, base: Profile | None = None) -> Profile:
         else:
             data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"profile {path} is not valid {path.suffix[1:] or 'JSON'}: {exc}") from None
+        raise ProfileError(
+            f"profile {path} is not valid {path.suffix[1:] or 'JSON'}: {exc}"
+        ) from None
     if not isinstance(data, dict):
         raise ProfileError(f"profile {path} must hold an object of knobs")
     return apply_knobs(base or Profile(), data)
@@ -193,5 +202,7 @@ def load_profile_file(path: str | Path, base: Profile | None = None) -> Profile:
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
     """The profile in its file format (the inverse of load_profile_file)."""
     data = {name: getattr(profile, name) for name in KNOBS}
-    data["accounts"] = [dataclasses.asdict(a) | {"scopes": list(a.scopes)} for a in profile.accounts]
+    data["accounts"] = [
+        dataclasses.asdict(a) | {"scopes": list(a.scopes)} for a in profile.accounts
+    ]
     return data

@@ -16,7 +16,9 @@ def dump(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     return Response(dump(payload), status, headers=headers, media_type="application/json")
 
 
@@ -33,8 +35,12 @@ def base_url(request: Request) -> str:
 
 
 def too_large(limit: int) -> ValidationFailed:
-    return ValidationFailed(f"body: must be at most {limit} bytes", status=413,
-                            headers={"Connection": "close"}, rule="body_too_large")
+    return ValidationFailed(
+        f"body: must be at most {limit} bytes",
+        status=413,
+        headers={"Connection": "close"},
+        rule="body_too_large",
+    )
 
 
 def declared_length(request: Request) -> int | None:
@@ -48,8 +54,14 @@ def declared_length(request: Request) -> int | None:
 
 def check_json_content_type(request: Request) -> None:
     media_type, _, params = request.headers.get("content-type", "").partition(";")
-    charset = next((p.split("=", 1)[1].strip().strip('"').lower() for p in params.split(";")
-                    if p.strip().lower().startswith("charset=")), "utf-8")
+    charset = next(
+        (
+            p.split("=", 1)[1].strip().strip('"').lower()
+            for p in params.split(";")
+            if p.strip().lower().startswith("charset=")
+        ),
+        "utf-8",
+    )
     if media_type.strip().lower() != "application/json" or charset not in ("utf-8", "utf8"):
         raise ValidationFailed("Content-Type: must be application/json", rule="content_type")
 

@@ -31,7 +31,9 @@ FORM_OVERHEAD = 1_000_000  # room for multipart headers and the small text field
 Handler = Callable[[Request, Backend, ApiKey | None], Awaitable[Response]]
 
 
-def api_operation(scope: str | None) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+def api_operation(
+    scope: str | None,
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Steps (2) public switch, (3) key, (4) scope and (5) rate limit, before the handler."""
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -77,8 +79,13 @@ class Idempotency:
             self.holding = False
 
 
-async def _idempotent(request: Request, backend: Backend, key: ApiKey, route: str,
-                      run: Callable[[Idempotency], Awaitable[Response]]) -> Response:
+async def _idempotent(
+    request: Request,
+    backend: Backend,
+    key: ApiKey,
+    route: str,
+    run: Callable[[Idempotency], Awaitable[Response]],
+) -> Response:
     idem = Idempotency(request, backend, key.account_id, route)
     try:
         return await run(idem)
@@ -137,8 +144,9 @@ async def upload_file(request: Request, backend: Backend, key: ApiKey | None) ->
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > held + FORM_OVERHEAD:
             raise file_too_large(held)
-        form = await read_form(request.headers.get("content-type"), request.stream(),
-                               max_file_bytes=held)
+        form = await read_form(
+            request.headers.get("content-type"), request.stream(), max_file_bytes=held
+        )
         upload = check_upload(form.fields, form.filename, form.file_bytes)
         replayed = idem.replay(upload.fingerprint)
         if replayed is not None:
@@ -153,7 +161,9 @@ async def upload_file(request: Request, backend: Backend, key: ApiKey | None) ->
 @api_operation("files:read")
 async def get_file(request: Request, backend: Backend, key: ApiKey | None) -> Response:
     assert key is not None
-    return json_response(file_json(backend.get_file(key.account_id, request.path_params["file_id"])))
+    return json_response(
+        file_json(backend.get_file(key.account_id, request.path_params["file_id"]))
+    )
 
 
 async def get_result_image(request: Request) -> Response:

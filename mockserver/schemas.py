@@ -59,7 +59,11 @@ def validator(name: str) -> Draft202012Validator:
 
 def _relax(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: _relax(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)}
+        return {
+            k: _relax(v)
+            for k, v in node.items()
+            if not (k == "additionalProperties" and v is False)
+        }
     if isinstance(node, list):
         return [_relax(v) for v in node]
     return node
@@ -82,8 +86,15 @@ def format_path(parts: Any, prefix: str = "") -> str:
     return text or "body"
 
 
-_TYPE_WORDS = {"object": "an object", "array": "an array", "string": "a string",
-               "integer": "an integer", "number": "a number", "boolean": "a boolean", "null": "null"}
+_TYPE_WORDS = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
 
 
 def _rule(error: ValidationError) -> tuple[list[Any], str]:
@@ -96,7 +107,8 @@ def _rule(error: ValidationError) -> tuple[list[Any], str]:
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
         return path + [extra[0] if extra else "?"], "is not allowed" + (
-            f" (allowed: {', '.join(sorted(allowed))})" if allowed else "")
+            f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""
+        )
     if kind == "not" and "propertyNames" in error.schema_path:
         return path + [error.instance], "is not allowed on an item of this kind"
     if kind == "type":

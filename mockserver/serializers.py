@@ -38,8 +38,11 @@ def task_json(task: Task, status: str, updated_at: float) -> dict[str, Any]:
         "created_at": format_timestamp(task.created_at),
         "updated_at": format_timestamp(updated_at),
         "result": {"primary_url": url, "urls": [url]} if status == SUCCEEDED else None,
-        "error": ({"code": "generation_failed", "message": task.failure_message}
-                  if status == FAILED else None),
+        "error": (
+            {"code": "generation_failed", "message": task.failure_message}
+            if status == FAILED
+            else None
+        ),
     }
 
 
@@ -67,8 +70,13 @@ def model_json(model: Model, megabyte: int) -> dict[str, Any]:
         "max_prompt_length": model.max_prompt_length,
         "reference_media": _reference_media(model, megabyte),
         "params": [
-            {"key": p.key, "type": "select", "required": False, "default": p.default,
-             "options": list(p.options)}
+            {
+                "key": p.key,
+                "type": "select",
+                "required": False,
+                "default": p.default,
+                "options": list(p.options),
+            }
             for p in model.params
         ],
         "api_status": "available",

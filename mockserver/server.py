@@ -24,16 +24,23 @@ def base_url_of(sock: socket.socket) -> str:
 
 
 def uvicorn_server(app: Any, log_level: str = "warning") -> uvicorn.Server:
-    config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False,
-                            server_header=False, date_header=True)
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        lifespan="off",
+        access_log=False,
+        server_header=False,
+        date_header=True,
+    )
     return uvicorn.Server(config)
 
 
 class ServerThread:
     """Runs an ASGI app under uvicorn in a daemon thread on 127.0.0.1 (port 0 = any free port)."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
-                 log_level: str = "warning") -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+    ) -> None:
         self.app = app
         self.socket = bind_socket(host, port)
         self.url = base_url_of(self.socket)

@@ -17,17 +17,24 @@ class InProcessTransport(httpx.BaseTransport):
     def __init__(self, app: Any) -> None:
         self._asgi = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                        name="rivya-mock-inprocess")
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name="rivya-mock-inprocess"
+        )
         self._thread.start()
 
     async def _call(self, request: httpx.Request, body: bytes) -> httpx.Response:
-        forwarded = httpx.Request(request.method, request.url, headers=request.headers,
-                                  content=body, extensions=request.extensions)
+        forwarded = httpx.Request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=body,
+            extensions=request.extensions,
+        )
         response = await self._asgi.handle_async_request(forwarded)
         content = await response.aread()
-        return httpx.Response(response.status_code, headers=response.headers, content=content,
-                              request=request)
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=content, request=request
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()

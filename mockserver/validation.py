@@ -35,7 +35,9 @@ def _check_tree(value: Any) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ValidationFailed(f"body: nested deeper than {MAX_DEPTH} levels", rule="json_depth")
+            raise ValidationFailed(
+                f"body: nested deeper than {MAX_DEPTH} levels", rule="json_depth"
+            )
         if isinstance(node, str):
             _check_string(node)
         elif isinstance(node, dict):
@@ -64,11 +66,14 @@ def parse_json(raw: bytes) -> Any:
     try:
         value = json.loads(text, object_pairs_hook=_unique_object, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise ValidationFailed(f"body: is not valid JSON ({exc.msg} at line {exc.lineno} "
-                               f"column {exc.colno})", rule="malformed_json") from None
+        raise ValidationFailed(
+            f"body: is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
+            rule="malformed_json",
+        ) from None
     except RecursionError:
-        raise ValidationFailed(f"body: nested deeper than {MAX_DEPTH} levels",
-                               rule="json_depth") from None
+        raise ValidationFailed(
+            f"body: nested deeper than {MAX_DEPTH} levels", rule="json_depth"
+        ) from None
     _check_tree(value)
     return value
 
@@ -116,8 +121,10 @@ def validate_generation(body: Any, prompt_unit: str = "codepoints") -> Generatio
         raise _fail("prompt: must not be empty or only whitespace", "prompt_blank")
     if prompt_length(prompt, prompt_unit) > model.max_prompt_length:
         unit = "UTF-16 code units" if prompt_unit == "utf16" else "characters"
-        raise _fail(f"prompt: must be at most {model.max_prompt_length} {unit} for {model.id}",
-                    "prompt_too_long")
+        raise _fail(
+            f"prompt: must be at most {model.max_prompt_length} {unit} for {model.id}",
+            "prompt_too_long",
+        )
     resolved = model.defaults() | {k: v for k, v in params.items() if k != "referenceMediaItems"}
     return GenerationRequest(
         model=model,
