@@ -62,6 +62,18 @@ def largest_upload(megabyte: int) -> int:
     return max([*KIND_LIMIT_MB.values(), *model_limits]) * megabyte
 
 
+def streaming_limit(fields: dict[str, str], megabyte: int) -> int:
+    """The exact limit once `kind` (and `model`) are known, else the largest one."""
+    kind, model = fields.get("kind"), catalog().get(fields.get("model", ""))
+    if kind not in KIND_LIMIT_MB:
+        return largest_upload(megabyte)
+    if model is not None and kind in model.reference_kinds:
+        return model.reference_max_bytes(megabyte)
+    if "model" in fields:  # an invalid model: let the field checks explain it after the form
+        return largest_upload(megabyte)
+    return KIND_LIMIT_MB[kind] * megabyte
+
+
 def _fail(message: str, rule: str) -> ValidationFailed:
     return ValidationFailed(message, rule=rule)
 

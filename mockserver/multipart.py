@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -49,6 +49,7 @@ async def read_form(
     max_file_bytes: int,
     allowed_fields: frozenset[str] = DEFAULT_FIELDS,
     max_field_bytes: int = 64_000,
+    file_limit: Callable[[dict[str, str]], int] | None = None,
 ) -> UploadedForm:
     """Parse the body as it streams; raise ValidationFailed on anything but a well-formed form.
 
@@ -56,7 +57,7 @@ async def read_form(
     `max_file_bytes`, so at most that much (plus one chunk) is ever held. Required fields are
     the caller's to check.
     """
-    reader = _FormReader(max_file_bytes, allowed_fields, max_field_bytes)
+    reader = _FormReader(max_file_bytes, allowed_fields, max_field_bytes, file_limit)
     parser = _make_parser(content_type, reader)
     async for chunk in chunks:
         _feed(parser, chunk)
@@ -88,8 +89,15 @@ def _feed(parser: MultipartParser, chunk: bytes) -> None:
 class _FormReader:
     """The parser's callbacks: gathers each part's headers, then routes its bytes to a sink."""
 
-    def __init__(self, max_file_bytes: int, allowed: frozenset[str], max_field_bytes: int):
+    def __init__(
+        self,
+        max_file_bytes: int,
+        allowed: frozenset[str],
+        max_field_bytes: int,
+        file_limit: Callable[[dict[str, str]], int] | None = None,
+    ):
         self.max_file_bytes = max_file_bytes
+        self.file_limit = file_limit
         self.allowed = allowed
         self.max_field_bytes = max_field_bytes
         self.form = UploadedForm()
@@ -133,7 +141,10 @@ class _FormReader:
         self._check_new_field(name)
         if name == FILE_FIELD:
             self.form.filename = filename
-            self._part = _FilePart(self.max_file_bytes)
+            limit = self.max_file_bytes
+            if self.file_limit is not None:  # fields sent before the file tighten the limit
+                limit = min(limit, self.file_limit(self.form.fields))
+            self._part = _FilePart(limit)
         elif has_filename:
             raise ValidationFailed(f"{_shown(name)}: must be a text field, not a file")
         else:

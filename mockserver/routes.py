@@ -16,7 +16,7 @@ from starlette.routing import Route
 from .accounts import ApiKey
 from .backend import Backend
 from .errors import ApiError, NotFound
-from .files import check_upload, file_too_large, largest_upload
+from .files import check_upload, file_too_large, largest_upload, streaming_limit
 from .generations import QUEUED
 from .idempotency import check_key_syntax, replay_or_conflict
 from .images import png, result_size
@@ -144,8 +144,12 @@ async def upload_file(request: Request, backend: Backend, key: ApiKey | None) ->
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > held + FORM_OVERHEAD:
             raise file_too_large(held)
+        megabyte = backend.profile.megabyte
         form = await read_form(
-            request.headers.get("content-type"), request.stream(), max_file_bytes=held
+            request.headers.get("content-type"),
+            request.stream(),
+            max_file_bytes=held,
+            file_limit=lambda fields: streaming_limit(fields, megabyte),
         )
         upload = check_upload(form.fields, form.filename, form.file_bytes)
         replayed = idem.replay(upload.fingerprint)
