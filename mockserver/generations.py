@@ -21,7 +21,7 @@ class Task:
     account_id: str
     model: Model
     prompt: str
-    params: dict[str, object]
+    params: dict[str, str]
     client_request_id: str | None
     reserved_credits: int
     created_at: float

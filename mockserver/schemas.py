@@ -113,7 +113,7 @@ def _rule(error: ValidationError) -> tuple[list[Any], str]:
         return path + [error.instance], "is not allowed on an item of this kind"
     if kind == "type":
         kinds = value if isinstance(value, list) else [value]
-        return path, "must be " + " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
+        return path, "must be " + " or ".join(_TYPE_WORDS.get(k, str(k)) for k in kinds)
     if kind == "enum":
         return path, "must be one of " + ", ".join(str(v) for v in value)
     if kind == "const":

@@ -93,7 +93,7 @@ def prompt_length(prompt: str, unit: str) -> int:
 class GenerationRequest:
     model: Model
     prompt: str
-    params: dict[str, Any]
+    params: dict[str, str]
     references: tuple[dict[str, Any], ...]
     client_request_id: str | None
     fingerprint: str
