@@ -20,47 +20,20 @@ def upload(client, **fields):
     )
 
 
-def processing_task(client, clock):
-    task_id = create(client).json()["id"]
-    clock.advance(2)
-    return task_id
-
-
-def succeeded_task(client, clock):
-    task_id = create(client).json()["id"]
-    clock.advance(4)
-    return task_id
-
-
-def failed_task(client, clock):
-    task_id = create(client, {"model": "z-image", "prompt": "x [mock:fail]"}).json()["id"]
-    clock.advance(4)
-    return task_id
+def task_after(client, clock, seconds, prompt="x"):
+    """A task of `prompt`, polled `seconds` after it was created."""
+    task_id = create(client, {"model": "z-image", "prompt": prompt}).json()["id"]
+    clock.advance(seconds)
+    return client.get(f"/api/v1/generations/{task_id}", headers=auth())
 
 
 CASES = {
     "models": (lambda c, k: c.get("/api/v1/models"), 200, "models_list.json"),
     "create": (lambda c, k: create(c), 202, "task.json"),
-    "task queued": (
-        lambda c, k: c.get(f"/api/v1/generations/{create(c).json()['id']}", headers=auth()),
-        200,
-        "task.json",
-    ),
-    "task processing": (
-        lambda c, k: c.get(f"/api/v1/generations/{processing_task(c, k)}", headers=auth()),
-        200,
-        "task.json",
-    ),
-    "task succeeded": (
-        lambda c, k: c.get(f"/api/v1/generations/{succeeded_task(c, k)}", headers=auth()),
-        200,
-        "task.json",
-    ),
-    "task failed": (
-        lambda c, k: c.get(f"/api/v1/generations/{failed_task(c, k)}", headers=auth()),
-        200,
-        "task.json",
-    ),
+    "task queued": (lambda c, k: task_after(c, k, 0), 200, "task.json"),
+    "task processing": (lambda c, k: task_after(c, k, 2), 200, "task.json"),
+    "task succeeded": (lambda c, k: task_after(c, k, 4), 200, "task.json"),
+    "task failed": (lambda c, k: task_after(c, k, 4, "x [mock:fail]"), 200, "task.json"),
     "credits": (lambda c, k: c.get("/api/v1/credits", headers=auth()), 200, "credits.json"),
     "upload": (lambda c, k: upload(c), 201, "file.json"),
     "get file": (
@@ -115,6 +88,8 @@ def test_every_response_conforms_to_its_schema(make_client, clock, case):
     call, status, schema = CASES[case]
     response = call(client, clock)
     assert response.status_code == status, response.text
+    if case.startswith("task "):
+        assert response.json()["status"] == case.removeprefix("task ")
     errors = list(validator(schema).iter_errors(response.json()))
     assert not errors, errors[0].message
 
