@@ -3,6 +3,7 @@
 from .app import create_app
 from .backend import Backend
 from .clock import ManualClock, SystemClock
+from .mock import MockServer
 from .profile import AccountSpec, Profile
 from .transport import InProcessTransport, in_process_client
 
@@ -11,6 +12,7 @@ __all__ = [
     "Backend",
     "InProcessTransport",
     "ManualClock",
+    "MockServer",
     "Profile",
     "SystemClock",
     "create_app",

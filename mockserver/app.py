@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .backend import Backend
 from .clock import Clock
+from .control import Control
+from .control_routes import control_mount
 from .errors import ApiError, InternalError, NotFound, ValidationFailed
+from .faults import FaultMiddleware
+from .journal import JournalMiddleware
 from .profile import Profile
 from .responses import error_response
 from .routes import public_routes
@@ -51,7 +56,9 @@ def create_app(
 ) -> Starlette:
     """A fake Rivya API. Pass a `backend` to share state, or let one be built from the profile."""
     app = Starlette(
-        routes=public_routes(),
+        routes=[*public_routes(), control_mount()],
+        # the journal sits outside the faults, so it records what each fault answered
+        middleware=[Middleware(JournalMiddleware), Middleware(FaultMiddleware)],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
@@ -60,4 +67,5 @@ def create_app(
     )
     app.router.redirect_slashes = False
     app.state.backend = backend or Backend(profile, clock=clock, seed=seed)
+    app.state.control = Control(app.state)
     return app

@@ -6,6 +6,7 @@ It knows no HTTP: route handlers parse and serialize, the backend decides.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from .accounts import Accounts, ApiKey
 from .catalog import Model, catalog
@@ -19,7 +20,7 @@ from .files import (
     file_durations,
     referenced_file_id,
 )
-from .generations import FAILED, SUCCEEDED, Task
+from .generations import FAILED, FAILURE_MESSAGE, SUCCEEDED, Task
 from .idempotency import IdempotencyStore
 from .ledger import Ledger
 from .profile import Profile
@@ -28,6 +29,23 @@ from .ratelimit import RateLimiter
 from .validation import GenerationRequest
 
 FAIL_MARKER, SLOW_MARKER, SLOW_FACTOR = "[mock:fail]", "[mock:slow]", 10.0
+
+
+@dataclass
+class ForcedOutcome:
+    """Control plane: the next `count` tasks matching `model` and `prompt_contains` end so."""
+
+    outcome: str
+    count: int = 1
+    message: str | None = None
+    model: str | None = None
+    prompt_contains: str | None = None
+    processing_seconds: float | None = None
+
+    def matches(self, request: GenerationRequest) -> bool:
+        return (self.model is None or self.model == request.model.id) and (
+            self.prompt_contains is None or self.prompt_contains in request.prompt
+        )
 
 
 class Backend:
@@ -52,7 +70,10 @@ class Backend:
         )
         self.public_api_enabled = self.profile.public_api_enabled
         self._unrefunded_failures: dict[str, set[str]] = {}
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
+        # control plane hooks: outcomes forced on the next tasks, and owner polls per state change
+        self.forced_outcomes: list[ForcedOutcome] = []
+        self.polls_per_state = 1
         for spec in self.profile.accounts:
             account = self.accounts.create_account(spec.credits)
             self.accounts.add_key(
@@ -77,13 +98,13 @@ class Backend:
         return list(catalog().values())
 
     def get_credits(self, account_id: str) -> int:
-        with self._lock:
+        with self.lock:
             self._settle(account_id)
             return self.ledger.balance(account_id)
 
     def create_generation(self, account_id: str, request: GenerationRequest, base_url: str) -> Task:
         """Steps (9) and (10): reserve the cost, then create the task. Atomic per backend."""
-        with self._lock:
+        with self.lock:
             self._check_references(account_id, request)
             self._settle(account_id)
             self.ledger.reserve(account_id, request.model.base_credits)
@@ -94,7 +115,7 @@ class Backend:
             return task
 
     def get_generation(self, account_id: str, task_id: str) -> Task:
-        with self._lock:
+        with self.lock:
             task = self.tasks.get(task_id)
             if task is None or task.account_id != account_id:
                 raise NotFound(
@@ -106,7 +127,7 @@ class Backend:
 
     def upload_file(self, account_id: str, upload: UploadRequest, base_url: str) -> StoredFile:
         mime = check_content(upload, self.profile.megabyte)
-        with self._lock:
+        with self.lock:
             file_id = self.streams.new_id("file")
             seconds, token = file_durations(
                 self.streams.secret, file_id, upload.kind, mime, upload.data
@@ -152,6 +173,11 @@ class Backend:
         if profile.prompt_markers:
             failed = failed or FAIL_MARKER in request.prompt
             processing *= SLOW_FACTOR if SLOW_MARKER in request.prompt else 1.0
+        forced = self._take_forced_outcome(request)
+        if forced is not None:
+            failed = forced.outcome == FAILED
+            if forced.processing_seconds is not None:
+                processing = forced.processing_seconds
         return Task.schedule(
             id=self.streams.new_id("task"),
             account_id=account_id,
@@ -164,9 +190,18 @@ class Backend:
             base_url=base_url,
             progression=profile.progression,
             outcome=FAILED if failed else SUCCEEDED,
+            failure_message=forced.message if forced and forced.message else FAILURE_MESSAGE,
+            polls_per_state=self.polls_per_state,
             queued_seconds=profile.queued_seconds,
             processing_seconds=processing,
         )
+
+    def _take_forced_outcome(self, request: GenerationRequest) -> ForcedOutcome | None:
+        for forced in self.forced_outcomes:
+            if forced.count > 0 and forced.matches(request):
+                forced.count -= 1
+                return forced
+        return None
 
     def _check_references(self, account_id: str, request: GenerationRequest) -> None:
         for index, item in enumerate(request.references):
@@ -201,12 +236,22 @@ class Backend:
 
     def track_outcome(self, task: Task) -> None:
         """Keep the refund book in step after the control plane changes a task's outcome."""
-        with self._lock:
+        with self.lock:
             pending = self._unrefunded_failures.setdefault(task.account_id, set())
             if task.outcome == FAILED and not task.refunded:
                 pending.add(task.id)
             else:
                 pending.discard(task.id)
+
+    def forget_account(self, account_id: str, credits: int) -> None:
+        """Drop an account's tasks, files, idempotency keys and rate-limit debt; set its credits."""
+        with self.lock:
+            self.tasks = {i: t for i, t in self.tasks.items() if t.account_id != account_id}
+            self.files = {i: f for i, f in self.files.items() if f.account_id != account_id}
+            self._unrefunded_failures.pop(account_id, None)
+            self.idempotency.forget_account(account_id)
+            self.limiter.forget(account_id)
+            self.ledger.set(account_id, credits)
 
     def ready_key(self) -> str:
         """A usable key: the first configured account's, else a demo account made for it."""

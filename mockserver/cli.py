@@ -39,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--clock", choices=["real", "manual"], default="real")
     parser.add_argument(
+        "--chaos",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="chance (0-1) of a random fault on each API request (control plane)",
+    )
+    parser.add_argument(
         "--log-level",
         default="warning",
         choices=["critical", "error", "warning", "info", "debug", "trace"],
@@ -68,9 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile = resolve_profile(args)
     except ProfileError as exc:
         parser.error(str(exc))
+    if not 0.0 <= args.chaos <= 1.0:
+        parser.error(f"--chaos: must be between 0 and 1, got {args.chaos}")
     backend = Backend(profile, clock=make_clock(args.clock), seed=args.seed)
     key = backend.ready_key()
     app = create_app(backend=backend)
+    app.state.control.set_chaos(args.chaos)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:

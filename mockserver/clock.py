@@ -15,10 +15,28 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The real wall clock."""
+    """The real wall clock, plus an offset that only the control plane moves (never backwards)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self._lock = threading.Lock()
 
     def now(self) -> float:
-        return time.time()
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("a clock never goes backwards")
+        with self._lock:
+            self.offset += seconds
+            return self.now()
+
+    def set(self, when: float) -> float:
+        with self._lock:
+            if when < self.now():
+                raise ValueError("a clock never goes backwards")
+            self.offset += when - self.now()
+            return self.now()
 
 
 class ManualClock:

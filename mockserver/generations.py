@@ -31,6 +31,8 @@ class Task:
     failure_message: str = FAILURE_MESSAGE
     transitions: list[float] = field(default_factory=list)
     refunded: bool = False
+    polls_per_state: int = 1
+    polls: int = 0
 
     @classmethod
     def schedule(cls, *, queued_seconds: float, processing_seconds: float, **fields) -> Task:
@@ -54,8 +56,13 @@ class Task:
         return self.transitions[1] if len(self.transitions) == 2 else None
 
     def poll(self, now: float) -> None:
-        """In `polls` progression, an owner's poll moves the task one state."""
-        if self.progression == "polls" and len(self.transitions) < 2:
+        """In `polls` progression, every `polls_per_state`-th owner's poll moves the task a state."""
+        self.polls += 1
+        if (
+            self.progression == "polls"
+            and len(self.transitions) < 2
+            and self.polls % self.polls_per_state == 0
+        ):
             self.transitions.append(now)
 
     def complete(self, now: float, outcome: str | None = None) -> None:

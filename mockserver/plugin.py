@@ -1,1 +1,76 @@
-"""The pytest plugin of rivya-mock (registered through the `pytest11` entry point)."""
+"""The pytest plugin of rivya-mock (registered through the `pytest11` entry point).
+
+Nothing starts unless a test asks: `rivya_mock` gives each test the session's server, reset, with
+the settings of its `@pytest.mark.rivya_mock(...)` marker. A project overrides the
+`rivya_mock_profile`, `rivya_mock_seed` or `rivya_mock_clock` fixtures to change the defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # the fixtures import it when first asked for
+    from mockserver.mock import MockServer
+
+MARKER = (
+    "rivya_mock(**settings): per-test settings for the rivya_mock fixture: any profile "
+    "knob, credits=N (the ready account), chaos=P, seed=N, clock='manual'|'real'"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+
+
+@pytest.fixture(scope="session")
+def rivya_mock_profile() -> Any:
+    """The server's profile (override to change its knobs for the whole session)."""
+    from mockserver.profile import Profile
+
+    return Profile()
+
+
+@pytest.fixture(scope="session")
+def rivya_mock_seed() -> int | None:
+    """The seed every test starts from (ids, outcomes, faults): fixed, so runs repeat."""
+    return 0
+
+
+@pytest.fixture(scope="session")
+def rivya_mock_clock() -> str:
+    """`real` (the default; `advance` still moves it) or `manual`."""
+    return "real"
+
+
+@pytest.fixture(scope="session")
+def rivya_mock_server(
+    rivya_mock_profile: Any, rivya_mock_seed: int | None, rivya_mock_clock: str
+) -> Iterator[MockServer]:
+    """One fake per session, served on a free port of 127.0.0.1 (state is not reset)."""
+    from mockserver.mock import MockServer
+
+    with MockServer(rivya_mock_profile, seed=rivya_mock_seed, clock=rivya_mock_clock) as server:
+        yield server
+
+
+def marker_settings(node: pytest.Item) -> dict[str, Any]:
+    """The settings of every `rivya_mock` marker on the test, the closest one winning."""
+    settings: dict[str, Any] = {}
+    for marker in reversed(list(node.iter_markers("rivya_mock"))):
+        if marker.args:
+            raise pytest.UsageError("@pytest.mark.rivya_mock takes keyword arguments only")
+        settings.update(marker.kwargs)
+    return settings
+
+
+@pytest.fixture
+def rivya_mock(
+    request: pytest.FixtureRequest, rivya_mock_server: MockServer
+) -> Iterator[MockServer]:
+    """The session's `MockServer`, reset before and after the test, with the marker's settings."""
+    rivya_mock_server.reset(**marker_settings(request.node))
+    yield rivya_mock_server
+    rivya_mock_server.reset()

@@ -1,0 +1,217 @@
+"""The control API under `/_mock`: each handler translates HTTP to one `Control` method and back.
+
+No key, no rate limit, no public switch: the control plane is always reachable. Errors use the
+public envelope (validation_failed, not_found).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route, Router
+
+from .control import Control
+from .errors import ValidationFailed
+from .responses import json_response
+
+CONTROL_BODY_LIMIT = 100_000
+
+
+def _control(request: Request) -> Control:
+    return request.app.state.control
+
+
+async def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
+    """The JSON object sent (empty body = {}), holding only `allowed` fields."""
+    raw = await request.body()
+    if len(raw) > CONTROL_BODY_LIMIT:
+        raise ValidationFailed(
+            f"body: must be at most {CONTROL_BODY_LIMIT} bytes", status=413, rule="control_body"
+        )
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except (ValueError, RecursionError):
+        raise ValidationFailed("body: must be JSON", rule="control_body") from None
+    if not isinstance(body, dict):
+        raise ValidationFailed("body: must be a JSON object", rule="control_body")
+    unknown = set(body) - allowed
+    if unknown:
+        raise ValidationFailed(
+            f"body: unknown field(s) {', '.join(sorted(unknown))}", rule="control_body"
+        )
+    return body
+
+
+def _field(body: dict[str, Any], name: str) -> Any:
+    """A field or None; the control operation checks its type and range."""
+    return body.get(name)
+
+
+def _query(request: Request, ints: set[str], allowed: set[str]) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for name, value in request.query_params.items():
+        if name not in allowed:
+            raise ValidationFailed(f"query: unknown filter {name!r}", rule="control_query")
+        if name in ints and not value.isdigit():
+            raise ValidationFailed(f"{name}: must be a whole number", rule="control_query")
+        filters[name] = int(value) if name in ints else value
+    return filters
+
+
+async def reset(request: Request) -> Response:
+    body = await _body(request, {"account"})
+    return json_response(_control(request).reset(_field(body, "account")))
+
+
+async def state(request: Request) -> Response:
+    return json_response(_control(request).state())
+
+
+async def create_account(request: Request) -> Response:
+    body = await _body(request, {"credits", "key", "scopes"})
+    return json_response(_control(request).create_account(**body), 201)
+
+
+async def add_key(request: Request) -> Response:
+    body = await _body(request, {"key", "scopes"})
+    return json_response(_control(request).add_key(request.path_params["account"], **body), 201)
+
+
+async def set_balance(request: Request) -> Response:
+    body = await _body(request, {"credits"})
+    account = request.path_params["account"]
+    return json_response(_control(request).set_balance(account, _field(body, "credits")))
+
+
+async def update_key(request: Request) -> Response:
+    body = await _body(request, {"revoked", "expired", "scopes"})
+    return json_response(_control(request).update_key(request.path_params["key"], **body))
+
+
+async def get_clock(request: Request) -> Response:
+    return json_response(_control(request).clock())
+
+
+async def advance_clock(request: Request) -> Response:
+    body = await _body(request, {"seconds"})
+    return json_response(_control(request).advance(_field(body, "seconds")))
+
+
+async def set_progression(request: Request) -> Response:
+    body = await _body(request, {"mode", "polls_per_state"})
+    task = request.path_params.get("task_id")
+    return json_response(
+        _control(request).set_progression(
+            _field(body, "mode"), task=task, polls_per_state=_field(body, "polls_per_state")
+        )
+    )
+
+
+async def get_task(request: Request) -> Response:
+    return json_response(_control(request).task(request.path_params["task_id"]))
+
+
+async def set_task_outcome(request: Request) -> Response:
+    body = await _body(request, {"outcome", "message"})
+    return json_response(
+        _control(request).set_task_outcome(
+            request.path_params["task_id"], _field(body, "outcome"), _field(body, "message")
+        )
+    )
+
+
+async def complete_task(request: Request) -> Response:
+    body = await _body(request, {"outcome", "message"})
+    return json_response(_control(request).complete_task(request.path_params["task_id"], **body))
+
+
+async def force_outcomes(request: Request) -> Response:
+    body = await _body(
+        request, {"outcome", "count", "message", "model", "prompt_contains", "processing_seconds"}
+    )
+    outcome = body.pop("outcome", None)
+    return json_response(_control(request).force_outcomes(outcome, **body), 201)
+
+
+async def forced_outcomes(request: Request) -> Response:
+    return json_response(_control(request).forced_outcomes())
+
+
+async def set_public_api(request: Request) -> Response:
+    body = await _body(request, {"enabled"})
+    return json_response(_control(request).set_public_api(_field(body, "enabled")))
+
+
+async def list_requests(request: Request) -> Response:
+    filters = _query(
+        request,
+        {"status", "since", "limit"},
+        {"method", "path", "status", "error_code", "rule", "account", "since", "limit"},
+    )
+    return json_response(_control(request).requests(**filters))
+
+
+async def clear_requests(request: Request) -> Response:
+    return json_response(_control(request).clear_requests())
+
+
+async def list_faults(request: Request) -> Response:
+    return json_response(_control(request).fault_rules())
+
+
+async def add_fault(request: Request) -> Response:
+    body = await _body(
+        request, {"match", "action", "probability", "count", "skip", "retry_after", "latency_ms"}
+    )
+    return json_response(_control(request).add_fault(body), 201)
+
+
+async def clear_faults(request: Request) -> Response:
+    return json_response(_control(request).clear_faults())
+
+
+async def set_chaos(request: Request) -> Response:
+    body = await _body(request, {"level"})
+    return json_response(_control(request).set_chaos(_field(body, "level")))
+
+
+def _route(path: str, endpoint: Callable, method: str) -> Route:
+    route = Route(path, endpoint, methods=[method])
+    route.methods = {method}  # no automatic HEAD, as on the public routes
+    return route
+
+
+def control_routes() -> list[Route]:
+    return [
+        _route("/reset", reset, "POST"),
+        _route("/state", state, "GET"),
+        _route("/accounts", create_account, "POST"),
+        _route("/accounts/{account}/keys", add_key, "POST"),
+        _route("/accounts/{account}/credits", set_balance, "PUT"),
+        _route("/keys/{key}", update_key, "PATCH"),
+        _route("/clock", get_clock, "GET"),
+        _route("/clock/advance", advance_clock, "POST"),
+        _route("/progression", set_progression, "POST"),
+        _route("/tasks/{task_id}", get_task, "GET"),
+        _route("/tasks/{task_id}/progression", set_progression, "POST"),
+        _route("/tasks/{task_id}/outcome", set_task_outcome, "POST"),
+        _route("/tasks/{task_id}/complete", complete_task, "POST"),
+        _route("/outcomes", force_outcomes, "POST"),
+        _route("/outcomes", forced_outcomes, "GET"),
+        _route("/public-api", set_public_api, "POST"),
+        _route("/requests", list_requests, "GET"),
+        _route("/requests", clear_requests, "DELETE"),
+        _route("/faults", list_faults, "GET"),
+        _route("/faults", add_fault, "POST"),
+        _route("/faults", clear_faults, "DELETE"),
+        _route("/chaos", set_chaos, "POST"),
+    ]
+
+
+def control_mount() -> Mount:
+    """The control API under `/_mock`, with no trailing-slash redirects."""
+    return Mount("/_mock", app=Router(control_routes(), redirect_slashes=False))
