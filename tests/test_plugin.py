@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 pytest_plugins = ["pytester"]
 
 USES_THE_FAKE = """
@@ -37,53 +40,18 @@ def test_marker_settings_do_not_leak(rivya_mock):
     assert rivya_mock.state()["chaos"] == 0.0 and rivya_mock.credits() == 1000
 """
 
-# The README's example, verbatim (docs: "Testing your client against the fake").
-README_EXAMPLE = '''
-# test_my_client.py
-import httpx
 
-
-def generate(base_url, key, prompt, sleep):
-    """A small client: create, poll until done, wait out 429s as Retry-After says."""
-    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}) as http:
-
-        def call(method, path, **kwargs):
-            while (response := http.request(method, path, **kwargs)).status_code == 429:
-                sleep(int(response.headers["Retry-After"]))
-            response.raise_for_status()
-            return response.json()
-
-        task = call("POST", "/api/v1/generations", json={"model": "z-image", "prompt": prompt})
-        while task["status"] not in ("succeeded", "failed"):
-            sleep(2)
-            task = call("GET", f"/api/v1/generations/{task['id']}")
-        return task
-
-
-def test_client_rides_out_a_429_storm_and_reports_a_failed_task(rivya_mock):
-    rivya_mock.rate_limit(count=5, retry_after=3)   # the next 5 API requests get 429
-    rivya_mock.fail_next(message="content policy")  # the next task fails
-
-    # sleep=advance: the client's waiting moves the fake's clock, not real time
-    task = generate(rivya_mock.url, rivya_mock.api_key, "a lighthouse", sleep=rivya_mock.advance)
-
-    assert task["status"] == "failed"
-    assert task["error"]["message"] == "content policy"
-    assert rivya_mock.credits() == 1000             # the reservation came back
-    assert len(rivya_mock.requests(status=429)) == 5
-'''
-
-README_MARKER_EXAMPLE = """
-import pytest
-
-@pytest.mark.rivya_mock(credits=0)
-def test_client_reports_an_empty_balance(rivya_mock):
-    ...
-"""
+def readme_examples() -> tuple[str, str]:
+    """The two Python examples of the README's "Testing your client against the fake" section."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Testing your client against the fake", 1)[1].split("\n## ", 1)[0]
+    client_test, marker_test = re.findall(r"```python\n(.*?)```", section, re.S)[:2]
+    return client_test, marker_test
 
 
 def test_readme_example_passes_in_a_fresh_project(pytester):
-    pytester.makepyfile(test_my_client=README_EXAMPLE, test_marker=README_MARKER_EXAMPLE)
+    client_test, marker_test = readme_examples()
+    pytester.makepyfile(test_my_client=client_test, test_marker=marker_test)
     pytester.runpytest("--strict-markers").assert_outcomes(passed=2)
 
 

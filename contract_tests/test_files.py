@@ -1,0 +1,78 @@
+"""Free checks: the Files API stores what it is given and refuses what the docs forbid."""
+
+from __future__ import annotations
+
+import pytest
+
+from .checks import body_of, finding, is_error, is_success
+from .media import oversize_png, text_posing_as_png, tiny_png
+from .target import Target
+
+
+def _upload(
+    target: Target,
+    content: bytes,
+    kind: str = "image",
+    name: str = "contract-kit.png",
+    declared: str = "image/png",
+    key: str | None = None,
+):
+    return target.api.upload_file(
+        key or target.keys.main, file=(name, content, declared), fields={"kind": kind}
+    )
+
+
+@pytest.fixture(scope="module")
+def uploaded(target: Target) -> dict:
+    response = _upload(target, tiny_png())
+    is_success(response)
+    return body_of(response)
+
+
+def test_small_png_upload_is_stored_as_sniffed(target: Target, uploaded: dict) -> None:
+    expected = {"kind": "image", "mime_type": "image/png", "size_bytes": len(tiny_png())}
+    wrong = {k: uploaded[k] for k, v in expected.items() if uploaded[k] != v}
+    assert not wrong, f"uploaded file should have {expected}, got {wrong}"
+
+
+def test_owner_reads_the_file_back(target: Target, uploaded: dict) -> None:
+    response = target.api.get_file(uploaded["id"], target.keys.main)
+    is_success(response)
+    read = body_of(response)
+    changed = {k: read.get(k) for k, v in uploaded.items() if read.get(k) != v}
+    assert not changed, finding(f"GET /files/{{id}} differs from the upload: {changed}", response)
+
+
+def test_other_account_cannot_see_the_file(target: Target, uploaded: dict, second_key: str) -> None:
+    is_error(target.api.get_file(uploaded["id"], second_key), "not_found", 404)
+
+
+def test_oversize_image_is_refused(target: Target) -> None:
+    is_error(_upload(target, oversize_png()), "validation_failed", 400)
+
+
+def test_spoofed_png_is_refused(target: Target) -> None:
+    is_error(_upload(target, text_posing_as_png()), "validation_failed", 400)
+
+
+def test_png_uploaded_as_video_is_refused(target: Target) -> None:
+    is_error(
+        _upload(target, tiny_png(), kind="video", name="clip.mp4", declared="video/mp4"),
+        "validation_failed",
+        400,
+    )
+
+
+def test_upload_without_kind_is_refused(target: Target) -> None:
+    response = target.api.upload_file(
+        target.keys.main, file=("a.png", tiny_png(), "image/png"), fields={}
+    )
+    is_error(response, "validation_failed", 400)
+
+
+def test_upload_without_file_is_refused(target: Target) -> None:
+    is_error(
+        target.api.upload_file(target.keys.main, file=None, fields={"kind": "image"}),
+        "validation_failed",
+        400,
+    )

@@ -1,0 +1,83 @@
+"""Paid checks: valid creates are accepted, reserve their cost, and finish as documented."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from .catalog import Catalog
+from .checks import is_success
+from .media import tiny_png
+from .polling import ended_as_documented, poll_to_end
+from .spending import balance_moved_by, create_paid, created_as_queued, paid_settings
+from .strategies import PROMPT_PREFIX, valid_bodies
+from .target import Target
+
+pytestmark = pytest.mark.paid
+
+
+def _create_and_finish(target: Target, catalog: Catalog, body: dict[str, Any]) -> dict[str, Any]:
+    key = target.keys.main
+    before = target.api.balance(key)
+    task = created_as_queued(create_paid(target, catalog, body), catalog, body)
+    balance_moved_by(
+        target, key, before, task["reserved_credits"], "create reserves the cost at once"
+    )
+    end = poll_to_end(target, key, task)
+    ended_as_documented(end)
+    kept = task["reserved_credits"] if end["status"] == "succeeded" else 0
+    balance_moved_by(target, key, before, kept, f"after the task {end['status']}")
+    return end
+
+
+def test_default_request_is_accepted_and_finishes(target: Target, catalog: Catalog) -> None:
+    body = {"model": catalog.cheapest().id, "prompt": PROMPT_PREFIX + "defaults"}
+    _create_and_finish(target, catalog, body)
+
+
+def test_valid_requests_are_accepted_and_finish(target: Target, catalog: Catalog) -> None:
+    dearest = max(m.cost for m in catalog.models.values())
+
+    @paid_settings(target, dearest)
+    @given(body=valid_bodies(catalog))
+    def check(body: dict[str, Any]) -> None:
+        _create_and_finish(target, catalog, body)
+
+    check()
+
+
+@pytest.mark.control_plane
+def test_failed_task_returns_its_reservation(control_plane: Target, catalog: Catalog) -> None:
+    target, key = control_plane, control_plane.keys.main
+    body = {"model": catalog.cheapest().id, "prompt": PROMPT_PREFIX + "[mock:fail]"}
+    before = target.api.balance(key)
+    task = created_as_queued(create_paid(target, catalog, body), catalog, body)
+    target.pacer.wait(60.0)
+    # Whether the refund shows before anyone polls is a [decision] of the fake: observed only.
+    unpolled = target.api.balance(key)
+    target.api.observations.record("refund_visible_before_polling", unpolled == before)
+    end = poll_to_end(target, key, task)
+    assert end["status"] == "failed", (
+        f"a [mock:fail] prompt should fail the task, got {end['status']}"
+    )
+    ended_as_documented(end)
+    balance_moved_by(target, key, before, 0, "a failed task returns its reservation")
+
+
+def test_uploaded_image_can_be_referenced(target: Target, catalog: Catalog) -> None:
+    models = sorted(catalog.with_references(), key=lambda m: (m.cost, m.id))
+    if not models:
+        pytest.skip("no listed model takes image references")
+    upload = target.api.upload_file(
+        target.keys.main, file=("ref.png", tiny_png(), "image/png"), fields={"kind": "image"}
+    )
+    is_success(upload)
+    item = {"url": upload.json()["url"], "kind": "image"}
+    body = {
+        "model": models[0].id,
+        "prompt": PROMPT_PREFIX + "with a reference",
+        "params": {"referenceMediaItems": [item]},
+    }
+    _create_and_finish(target, catalog, body)
