@@ -11,7 +11,7 @@ from .app import create_app
 from .backend import Backend
 from .clock import make_clock
 from .profile import Profile, ProfileError, apply_knobs, load_profile_file, parse_assignment
-from .server import base_url_of, bind_socket, uvicorn_server
+from .server import base_url_of, bind_socket, keep_full_collections_short, uvicorn_server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     url = base_url_of(sock)
     account_id = backend.accounts.keys[key].account_id
     print(banner(url, key, backend.ledger.balance(account_id)), flush=True)
+    keep_full_collections_short()
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn_server(app, args.log_level).run(sockets=[sock])
     return 0

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -55,6 +56,20 @@ def validator(name: str) -> Draft202012Validator:
     """The compiled validator of one schema file (strict: exactly the documented fields)."""
     schemas = load_schemas()
     return Draft202012Validator(schemas[name], registry=_registry(schemas))
+
+
+@functools.cache
+def fast_validator(name: str) -> Any:
+    """jsonschema-rs's compiled validator of one schema file: a yes/no in about a microsecond."""
+    schemas = load_schemas()
+    registry = jsonschema_rs.Registry([(BASE_URI + n, s) for n, s in schemas.items()])
+    return jsonschema_rs.validator_for(schemas[name], registry=registry)
+
+
+def is_valid(name: str, instance: Any) -> bool:
+    """Whether `instance` is valid for schema `name`. Valid requests are the hot path, so the
+    answer comes from jsonschema-rs; `first_error` asks jsonschema only to explain a rejection."""
+    return bool(fast_validator(name).is_valid(instance))
 
 
 def _relax(node: Any) -> Any:
@@ -142,6 +157,8 @@ def _best(errors: Iterator[ValidationError]) -> ValidationError | None:
 
 def first_error(name: str, instance: Any, prefix: str = "") -> str | None:
     """`None` if `instance` is valid for schema `name`, else `path: rule` for one violation."""
+    if is_valid(name, instance):
+        return None
     error = _best(validator(name).iter_errors(instance))
     if error is None:
         return None

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 from typing import Any
 
 import uvicorn
+
+
+def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
+    if phase == "stop" and info["generation"] == 2:
+        gc.freeze()
+
+
+def keep_full_collections_short() -> None:
+    """After each full GC pass, move its survivors out of the collector's sight (gc.freeze).
+
+    Stored tasks live as long as the server, yet every full pass walked all of them: with 100,000
+    tasks a pass stopped the server for ~190 ms and set the p99 of creates. Right after a full pass
+    the survivors are live objects, so freezing them leaks nothing that was garbage then. Only for
+    a process that serves the fake (the CLI): it changes the collector for the whole process.
+    """
+    if _freeze_survivors not in gc.callbacks:
+        gc.callbacks.append(_freeze_survivors)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
