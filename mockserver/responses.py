@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -31,7 +32,28 @@ def error_response(request: Request, exc: ApiError) -> Response:
 
 def base_url(request: Request) -> str:
     configured = request.app.state.backend.profile.public_base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    if configured:
+        return configured.rstrip("/")
+    scope = request.scope
+    server = tuple(scope["server"]) if scope.get("server") else None  # ASGI allows a list
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    return _base_url(scope["scheme"], request.headers.get("host"), server, root)
+
+
+@functools.lru_cache(maxsize=256)
+def _base_url(scheme: str, host: str | None, server: tuple[str, int] | None, root: str) -> str:
+    """Starlette's own base URL, memoised on what it depends on (building it cost ~9 us a create)."""
+    headers = [(b"host", host.encode("latin-1"))] if host is not None else []
+    scope = {
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "root_path": root,
+        "path": root.rstrip("/") + "/",
+        "query_string": b"",
+        "headers": headers,
+    }
+    return str(Request(scope).base_url).rstrip("/")
 
 
 def too_large(limit: int) -> ValidationFailed:
