@@ -8,7 +8,14 @@ from urllib.parse import quote
 
 import httpx
 
-from .checks import conforms_to_schema, finding, is_not_server_error
+from .checks import (
+    DECIDED_SCHEMAS,
+    body_of,
+    conforms_to_schema,
+    finding,
+    is_not_server_error,
+    schema_problems,
+)
 from .journal import Journal
 from .observations import Observations
 
@@ -72,7 +79,10 @@ class Api:
         if status >= 400:
             conforms_to_schema(response, "error.json")
         elif 200 <= status < 300:
-            if schema is not None:
+            if schema in DECIDED_SCHEMAS:
+                problems = schema_problems(body_of(response), schema)
+                self.observations.record(f"{schema} conforms", problems or True)
+            elif schema is not None:
                 conforms_to_schema(response, schema)
         else:
             raise AssertionError(finding(f"unexpected status {status}", response))

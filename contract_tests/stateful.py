@@ -16,7 +16,7 @@ from hypothesis.stateful import (
 )
 
 from .catalog import Catalog
-from .checks import body_of, finding, is_error, is_success
+from .checks import body_of, file_fields, finding, is_error, is_success
 from .media import tiny_png
 from .polling import TERMINAL, ended_as_documented, finish_open_tasks, follows_lifecycle
 from .spending import created_as_queued
@@ -97,7 +97,7 @@ def machine_for(target: Target, catalog: Catalog) -> type[RuleBasedStateMachine]
                 key, file=("state.png", tiny_png(), "image/png"), fields={"kind": "image"}
             )
             is_success(response)
-            stored = body_of(response)
+            stored = file_fields(body_of(response), "id")
             self.uploads[stored["id"]] = stored
             return stored["id"]
 

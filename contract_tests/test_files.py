@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .checks import body_of, finding, is_error, is_success
+from .checks import body_of, file_fields, finding, is_error, is_success
 from .media import oversize_png, text_posing_as_png, tiny_png
 from .target import Target
 
@@ -26,11 +26,12 @@ def _upload(
 def uploaded(target: Target) -> dict:
     response = _upload(target, tiny_png())
     is_success(response)
-    return body_of(response)
+    return file_fields(body_of(response), "id")
 
 
 def test_small_png_upload_is_stored_as_sniffed(target: Target, uploaded: dict) -> None:
     expected = {"kind": "image", "mime_type": "image/png", "size_bytes": len(tiny_png())}
+    file_fields(uploaded, *expected)
     wrong = {k: uploaded[k] for k, v in expected.items() if uploaded[k] != v}
     assert not wrong, f"uploaded file should have {expected}, got {wrong}"
 

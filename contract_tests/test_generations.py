@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 
 from .catalog import Catalog
-from .checks import is_success
+from .checks import file_fields, is_success
 from .media import tiny_png
 from .polling import ended_as_documented, poll_to_end
 from .spending import balance_moved_by, create_paid, created_as_queued, paid_settings
@@ -74,7 +74,7 @@ def test_uploaded_image_can_be_referenced(target: Target, catalog: Catalog) -> N
         target.keys.main, file=("ref.png", tiny_png(), "image/png"), fields={"kind": "image"}
     )
     is_success(upload)
-    item = {"url": upload.json()["url"], "kind": "image"}
+    item = {"url": file_fields(upload.json(), "url")["url"], "kind": "image"}
     body = {
         "model": models[0].id,
         "prompt": PROMPT_PREFIX + "with a reference",

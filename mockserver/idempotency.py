@@ -13,7 +13,7 @@ from .errors import IdempotencyConflict, ValidationFailed
 TTL_SECONDS = 24 * 3600.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredResponse:
     fingerprint: str
     status: int

@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from broken_servers import BROKEN
+from broken_servers import BROKEN, file_object_named_otherwise
 
 import contract_tests
 from contract_tests.target import fake_profile
@@ -60,6 +60,14 @@ def test_kit_fails_against_a_broken_fake(name: str) -> None:
     result = contract_tests.run([*FAST, "-x", "-k", checks], app_factory=builder())
     assert result.exit_code == 1, f"the kit passed a fake whose rule is broken: {name}"
     assert result.failed()
+
+
+def test_kit_observes_the_file_object_shape_instead_of_asserting_it() -> None:
+    result = contract_tests.run([*FAST, "-k", "test_files or upload"],
+                                app_factory=file_object_named_otherwise())
+    assert result.exit_code == 0, result.failed()
+    observed = result.report["observations"]["file.json conforms"]["value"]
+    assert observed is not True and any("mime_type" in problem for problem in observed)
 
 
 @pytest.mark.parametrize("checks", sorted({checks for _, checks in BROKEN.values()}))
