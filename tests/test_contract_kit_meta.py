@@ -63,8 +63,9 @@ def test_kit_fails_against_a_broken_fake(name: str) -> None:
 
 
 def test_kit_observes_the_file_object_shape_instead_of_asserting_it() -> None:
-    result = contract_tests.run([*FAST, "-k", "test_files or upload"],
-                                app_factory=file_object_named_otherwise())
+    result = contract_tests.run(
+        [*FAST, "-k", "test_files or upload"], app_factory=file_object_named_otherwise()
+    )
     assert result.exit_code == 0, result.failed()
     observed = result.report["observations"]["file.json conforms"]["value"]
     assert observed is not True and any("mime_type" in problem for problem in observed)
