@@ -15,6 +15,18 @@ class Clock(Protocol):
         ...
 
 
+LATEST = 253_402_300_799.999  # 9999-12-31T23:59:59.999Z: the last time a timestamp can show
+
+
+def checked_move(now: float, when: float) -> float:
+    """`when`, if a clock at `now` may move there: never backwards, never past LATEST."""
+    if not now <= when:
+        raise ValueError("a clock never goes backwards")
+    if when > LATEST:
+        raise ValueError("a clock cannot go past 9999-12-31T23:59:59.999Z")
+    return when
+
+
 class SystemClock:
     """The real wall clock, plus an offset that only the control plane moves (never backwards)."""
 
@@ -26,18 +38,17 @@ class SystemClock:
         return time.time() + self.offset
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("a clock never goes backwards")
         with self._lock:
-            self.offset += seconds
-            return self.now()
+            return self._move(self.now() + seconds)
 
     def set(self, when: float) -> float:
         with self._lock:
-            if when < self.now():
-                raise ValueError("a clock never goes backwards")
-            self.offset += when - self.now()
-            return self.now()
+            return self._move(when)
+
+    def _move(self, when: float) -> float:
+        now = self.now()
+        self.offset += checked_move(now, when) - now
+        return self.now()
 
 
 class ManualClock:
@@ -51,17 +62,13 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("a clock never goes backwards")
         with self._lock:
-            self._now += seconds
+            self._now = checked_move(self._now, self._now + seconds)
             return self._now
 
     def set(self, when: float) -> float:
         with self._lock:
-            if when < self._now:
-                raise ValueError("a clock never goes backwards")
-            self._now = when
+            self._now = checked_move(self._now, when)
             return self._now
 
 

@@ -263,7 +263,10 @@ class Control:
         advance = getattr(self.backend.clock, "advance", None)
         if advance is None:
             raise _invalid("seconds: this fake's clock cannot be moved")
-        advance(seconds)
+        try:
+            advance(seconds)
+        except ValueError as exc:  # past the last time a timestamp can show
+            raise _invalid(f"seconds: {exc}") from None
         return clock_json(self.backend.clock)
 
     def set_progression(

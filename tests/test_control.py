@@ -9,7 +9,7 @@ import httpx
 import pytest
 from support import auth, is_error
 
-from mockserver import MockServer
+from mockserver import ManualClock, MockServer
 
 SAMPLE_PNG = Path(__file__).parent.parent / "fixtures" / "media" / "sample.png"
 
@@ -360,3 +360,25 @@ def test_chaos_one_faults_every_api_request(control, api):
             results.append("dropped")
     assert 200 not in results
     assert control.state()["chaos"] == 1.0
+
+
+@pytest.mark.parametrize("clock", ["manual", "real"])
+def test_clock_refuses_to_pass_the_last_expressible_time(clock):
+    from mockserver import create_app, in_process_client
+
+    app = create_app(seed=1, clock=ManualClock() if clock == "manual" else None)
+    client = in_process_client(app)
+    for _ in range(7999):
+        response = client.post("/_mock/clock/advance", json={"seconds": 999_999_999})
+        if response.status_code != 200:
+            break
+    assert response.status_code == 400
+    assert "9999-12-31" in response.json()["error"]["message"]
+    created = client.post(
+        "/api/v1/generations",
+        json={"model": "z-image", "prompt": "x"},
+        headers={"Authorization": "Bearer rvya_sk_far_future_1"},
+    )
+    assert created.status_code == 202
+    assert created.json()["created_at"].startswith("99")
+    client.close()
