@@ -62,16 +62,18 @@ def largest_upload(megabyte: int) -> int:
     return max([*KIND_LIMIT_MB.values(), *model_limits]) * megabyte
 
 
+def size_limit(kind: str, model: Model | None, megabyte: int) -> int:
+    """Bytes an upload of `kind` may hold: the model's limit when one is given, else the kind's."""
+    return model.reference_max_bytes(megabyte) if model else KIND_LIMIT_MB[kind] * megabyte
+
+
 def streaming_limit(fields: dict[str, str], megabyte: int) -> int:
     """The exact limit once `kind` (and `model`) are known, else the largest one."""
     kind, model = fields.get("kind"), catalog().get(fields.get("model", ""))
-    if kind not in KIND_LIMIT_MB:
-        return largest_upload(megabyte)
-    if model is not None and kind in model.reference_kinds:
-        return model.reference_max_bytes(megabyte)
-    if "model" in fields:  # an invalid model: let the field checks explain it after the form
-        return largest_upload(megabyte)
-    return KIND_LIMIT_MB[kind] * megabyte
+    invalid_model = "model" in fields and (model is None or kind not in model.reference_kinds)
+    if kind not in KIND_LIMIT_MB or invalid_model:
+        return largest_upload(megabyte)  # the field checks explain the problem after the form
+    return size_limit(kind, model, megabyte)
 
 
 def _fail(message: str, rule: str) -> ValidationFailed:
@@ -144,12 +146,10 @@ def check_upload(fields: dict[str, str], filename: str | None, data: bytes | Non
 
 def upload_limits(upload: UploadRequest, megabyte: int) -> tuple[int, tuple[str, ...]]:
     """The size limit in bytes and the MIME types allowed for this upload."""
+    allowed = KIND_TYPES[upload.kind]
     if upload.model is not None:
-        return (
-            upload.model.reference_max_bytes(megabyte),
-            tuple(t for t in KIND_TYPES[upload.kind] if t in upload.model.reference_mime_types),
-        )
-    return KIND_LIMIT_MB[upload.kind] * megabyte, KIND_TYPES[upload.kind]
+        allowed = tuple(t for t in allowed if t in upload.model.reference_mime_types)
+    return size_limit(upload.kind, upload.model, megabyte), allowed
 
 
 def check_content(upload: UploadRequest, megabyte: int) -> str:

@@ -15,14 +15,14 @@ from starlette.routing import Route
 
 from .accounts import ApiKey
 from .backend import Backend
-from .errors import ApiError, NotFound
+from .errors import NotFound
 from .files import check_upload, file_too_large, largest_upload, streaming_limit
 from .generations import QUEUED
 from .idempotency import check_key_syntax, replay_or_conflict
 from .images import png, result_size
 from .multipart import read_form
 from .openapi import openapi_document
-from .responses import base_url, dump, json_response, read_json_body
+from .responses import base_url, json_response, read_json_body
 from .serializers import credits_json, file_json, models_list_json, task_json
 from .validation import parse_json, validate_generation
 
@@ -204,6 +204,3 @@ def public_routes() -> list[Route]:
         _route("/cdn/results/{task_id}/{index}.png", get_result_image, "GET"),
         _route("/cdn/files/{file_id}/{name}", get_file_content, "GET"),
     ]
-
-
-__all__ = ["ApiError", "dump", "public_routes"]
