@@ -22,7 +22,7 @@ from .idempotency import check_key_syntax, replay_or_conflict
 from .images import png, result_size
 from .multipart import read_form
 from .openapi import openapi_document
-from .responses import base_url, json_response, read_json_body
+from .responses import base_url, declared_length, json_response, read_json_body
 from .serializers import credits_json, file_json, models_list_json, task_json
 from .validation import parse_json, validate_generation
 
@@ -141,8 +141,8 @@ async def upload_file(request: Request, backend: Backend, key: ApiKey | None) ->
     held = largest_upload(backend.profile.megabyte)
 
     async def run(idem: Idempotency) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > held + FORM_OVERHEAD:
+        length = declared_length(request)
+        if length is not None and length > held + FORM_OVERHEAD:
             raise file_too_large(held)
         megabyte = backend.profile.megabyte
         form = await read_form(
