@@ -6,7 +6,6 @@ contract tests validate responses with them. Error messages name the field by it
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from collections.abc import Iterator
@@ -45,33 +44,6 @@ def load_schemas() -> dict[str, dict[str, Any]]:
     return schemas
 
 
-def _registry(schemas: dict[str, dict[str, Any]]) -> Registry:
-    return Registry().with_resources(
-        (BASE_URI + name, Resource.from_contents(schema)) for name, schema in schemas.items()
-    )
-
-
-@functools.cache
-def validator(name: str) -> Draft202012Validator:
-    """The compiled validator of one schema file (strict: exactly the documented fields)."""
-    schemas = load_schemas()
-    return Draft202012Validator(schemas[name], registry=_registry(schemas))
-
-
-@functools.cache
-def fast_validator(name: str) -> Any:
-    """jsonschema-rs's compiled validator of one schema file: a yes/no in about a microsecond."""
-    schemas = load_schemas()
-    registry = jsonschema_rs.Registry([(BASE_URI + n, s) for n, s in schemas.items()])
-    return jsonschema_rs.validator_for(schemas[name], registry=registry)
-
-
-def is_valid(name: str, instance: Any) -> bool:
-    """Whether `instance` is valid for schema `name`. Valid requests are the hot path, so the
-    answer comes from jsonschema-rs; `first_error` asks jsonschema only to explain a rejection."""
-    return bool(fast_validator(name).is_valid(instance))
-
-
 def _relax(node: Any) -> Any:
     if isinstance(node, dict):
         return {
@@ -85,10 +57,47 @@ def _relax(node: Any) -> Any:
 
 
 @functools.cache
+def _schemas(tolerant: bool) -> dict[str, dict[str, Any]]:
+    """The schema files, or copies that allow extra fields (the docs say responses may grow)."""
+    schemas = load_schemas()
+    return {n: _relax(s) for n, s in schemas.items()} if tolerant else schemas
+
+
+@functools.cache
+def _registry(tolerant: bool) -> Registry:
+    return Registry().with_resources(
+        (BASE_URI + name, Resource.from_contents(schema))
+        for name, schema in _schemas(tolerant).items()
+    )
+
+
+@functools.cache
+def validator(name: str) -> Draft202012Validator:
+    """The compiled validator of one schema file (strict: exactly the documented fields)."""
+    return Draft202012Validator(_schemas(False)[name], registry=_registry(False))
+
+
+@functools.cache
 def tolerant_validator(name: str) -> Draft202012Validator:
     """Like `validator`, but extra response fields are allowed (the docs say they may appear)."""
-    relaxed = {n: _relax(copy.deepcopy(s)) for n, s in load_schemas().items()}
-    return Draft202012Validator(relaxed[name], registry=_registry(relaxed))
+    return Draft202012Validator(_schemas(True)[name], registry=_registry(True))
+
+
+@functools.cache
+def _fast_registry() -> Any:
+    return jsonschema_rs.Registry([(BASE_URI + n, s) for n, s in load_schemas().items()])
+
+
+@functools.cache
+def fast_validator(name: str) -> Any:
+    """jsonschema-rs's compiled validator of one schema file: a yes/no in about a microsecond."""
+    return jsonschema_rs.validator_for(load_schemas()[name], registry=_fast_registry())
+
+
+def is_valid(name: str, instance: Any) -> bool:
+    """Whether `instance` is valid for schema `name`. Valid requests are the hot path, so the
+    answer comes from jsonschema-rs; `first_error` asks jsonschema only to explain a rejection."""
+    return bool(fast_validator(name).is_valid(instance))
 
 
 def format_path(parts: Any, prefix: str = "") -> str:
