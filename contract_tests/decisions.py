@@ -18,6 +18,8 @@ from referencing import Registry, Resource
 from mockserver.schemas import BASE_URI, load_schemas
 
 MARK = "x-rivya-decision"
+# What a marked subschema keeps besides its type: what names it, never what it asserts.
+IDENTITY = frozenset({"$schema", "$id", "title", "description"})
 # Documented as exactly these fields "and nothing else": checked as the files say.
 EXACT_SCHEMAS = frozenset({"error.json"})
 # Observations of the shape at [decision] places, by the schema of the response.
@@ -30,8 +32,8 @@ SHAPE_OBSERVATIONS = {
 def _documented(node: Any) -> Any:
     if isinstance(node, dict):
         if MARK in node:
-            kind = node.get("type")
-            return {"type": kind, MARK: node[MARK]} if kind else {MARK: node[MARK]}
+            kept = {k: v for k, v in node.items() if k in IDENTITY or k == MARK}
+            return kept | ({"type": node["type"]} if "type" in node else {})
         return {
             k: _documented(v)
             for k, v in node.items()
