@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-ROLE_CREDITS = {"second": 1000, "empty": 0, "revoked": 1000, "free": 1_000_000}
+ROLE_CREDITS = {"second": 1000, "empty": 0, "revoked": 1000, "free": 1_000_000, "tight": 0}
 
 
 class ControlPlane:
@@ -38,10 +38,11 @@ class ControlPlane:
     def advance(self, seconds: float) -> None:
         self._send("POST", "/clock/advance", {"seconds": seconds}).raise_for_status()
 
-    def make_account(self, role: str) -> str | None:
+    def make_account(self, role: str, credits: int | None = None) -> str | None:
         """A new account for `role` (credits by ROLE_CREDITS; revoked for "revoked"); its key."""
         key = f"rvya_sk_contract_{role}_{uuid.uuid4().hex[:12]}"
-        made = self._send("POST", "/accounts", {"credits": ROLE_CREDITS[role], "key": key})
+        credits = ROLE_CREDITS[role] if credits is None else credits
+        made = self._send("POST", "/accounts", {"credits": credits, "key": key})
         if made.status_code != 201:
             return None
         if role == "revoked":

@@ -79,6 +79,7 @@ class Target:
     close: Callable[[], None]
     # What the run header says about the control plane.
     control_note: str = ""
+    control: ControlPlane | None = None
 
 
 def fake_profile() -> tuple[Profile, Keys]:
@@ -128,6 +129,7 @@ def fake_target(
         poll_timeout=settings.poll_timeout,
         close=client.close,
         control_note="in-process: the kit owns its accounts and clock",
+        control=ControlPlane(client, None),
     )
 
 
@@ -186,4 +188,5 @@ def http_target(settings: Settings, journal: Journal, observations: Observations
         poll_timeout=settings.poll_timeout,
         close=close,
         control_note=note,
+        control=control if probe == 200 else None,
     )
