@@ -11,7 +11,6 @@ import pkgutil
 import sys
 from collections.abc import Iterator
 from io import BytesIO
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -120,7 +119,11 @@ def test_upload_a_png_and_read_it_back(generated: ModuleType, client: Any) -> No
     form = m.FileUploadForm(file=upload, kind=m.FileUploadFormKind("image"))
     stored = operation(generated, "upload_file").sync(client=client, body=form)
     assert isinstance(stored, m.UploadedFile)
-    assert (stored.name, stored.mime_type, stored.size_bytes) == ("sample.png", "image/png", len(data))
+    assert (stored.name, stored.mime_type, stored.size_bytes) == (
+        "sample.png",
+        "image/png",
+        len(data),
+    )
     again = operation(generated, "get_file").sync(client=client, file_id=stored.id)
     assert isinstance(again, m.UploadedFile)
     assert again.url == stored.url

@@ -20,7 +20,12 @@ SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli", "run"]
 
 def schemathesis(url: str, key: str, folder: Path, *options: str) -> str:
     """Schemathesis' output; the test fails (with that output) if it exits non-zero."""
-    command = [*SCHEMATHESIS, url + "/api/v1/openapi.json", "--header", f"Authorization: Bearer {key}"]
+    command = [
+        *SCHEMATHESIS,
+        url + "/api/v1/openapi.json",
+        "--header",
+        f"Authorization: Bearer {key}",
+    ]
     command += ["--checks", "all", "--exclude-checks", "positive_data_acceptance"]
     command += ["--max-examples", "5", "--seed", "1", "--no-shrink", "--request-timeout", "10"]
     output = run([*command, *options], folder, timeout=300, NO_COLOR="1")
