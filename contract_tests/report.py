@@ -46,6 +46,7 @@ class Report:
         budget = kit.target.budget if kit.target else None
         return {
             "target": kit.target.description if kit.target else None,
+            "control_plane": kit.target.control_note if kit.target else None,
             "seed": kit.seed,
             "reproduce": command_line(kit.settings, kit.seed, self.config),
             "budget": {"limit": budget.limit, "spent": budget.charged} if budget else None,
