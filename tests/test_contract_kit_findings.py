@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from broken_servers import accepts_over_long_prompt, refund_only_when_polled
 
 import contract_tests
