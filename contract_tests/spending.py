@@ -155,16 +155,23 @@ def balance_moved_by(target: Target, key: str, before: int, expected_drop: int, 
 
 
 def reserved_by(
-    target: Target, key: str, before: int, tasks: list[dict[str, Any]], why: str
+    target: Target,
+    key: str,
+    before: int,
+    tasks: list[dict[str, Any]],
+    why: str,
+    *,
+    earlier: tuple[dict[str, Any], ...] = (),
 ) -> None:
     """The balance dropped by the reservations of `tasks` (all created since `before` was read),
-    except that a task may already have failed and given its reservation back (spec §6)."""
+    except that a task may have failed meanwhile and given its reservation back (spec §6): one
+    of `tasks`, or one of the `earlier` tasks still open when `before` was read."""
     now = target.api.balance(key)
     drop, expected = before - now, sum(t["reserved_credits"] for t in tasks)
     if drop == expected:
         return
     refundable = 0
-    for task in tasks:
+    for task in [*tasks, *earlier]:
         response = target.api.get_generation(task["id"], key)
         if response.is_success and response.json().get("status") == "failed":
             refundable += task["reserved_credits"]
