@@ -268,6 +268,15 @@ class Control:
             self.backend.ledger.set(account_id, credits)
             return account_json(self.backend, account_id)
 
+    def set_rate_limit(self, account: str, enabled: Any) -> dict[str, Any]:
+        """Put one account under the profile's rate limit (the default) or let it off."""
+        account_id = self.account_id(account)
+        if not isinstance(enabled, bool):
+            raise _invalid("enabled: must be true or false")
+        exempt = self.backend.limiter.exempt
+        (exempt.discard if enabled else exempt.add)(account_id)
+        return {"account": account_id, "rate_limited": enabled}
+
     # -- time and progression ------------------------------------------------------------------
 
     def clock(self) -> dict[str, Any]:

@@ -201,6 +201,12 @@ async def set_chaos(request: Request) -> Response:
     return json_response(_control(request).set_chaos(_field(body, "level")))
 
 
+async def set_rate_limit(request: Request) -> Response:
+    body = await _body(request, {"enabled"})
+    account = request.path_params["account"]
+    return json_response(_control(request).set_rate_limit(account, _field(body, "enabled")))
+
+
 def _route(path: str, endpoint: Callable, method: str) -> Route:
     route = Route(path, endpoint, methods=[method])
     route.methods = {method}  # no automatic HEAD, as on the public routes
@@ -214,6 +220,7 @@ def control_routes() -> list[Route]:
         _route("/accounts", create_account, "POST"),
         _route("/accounts/{account}/keys", add_key, "POST"),
         _route("/accounts/{account}/credits", set_balance, "PUT"),
+        _route("/accounts/{account}/rate-limit", set_rate_limit, "PUT"),
         _route("/keys/{key}", update_key, "PATCH"),
         _route("/clock", get_clock, "GET"),
         _route("/clock/advance", advance_clock, "POST"),

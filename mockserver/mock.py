@@ -193,6 +193,9 @@ class MockServer:
     def set_balance(self, credits: int, account: str | None = None) -> dict[str, Any]:
         return self.control.set_balance(account or self.api_key, credits)
 
+    def set_rate_limit(self, enabled: bool, account: str | None = None) -> dict[str, Any]:
+        return self.control.set_rate_limit(account or self.api_key, enabled)
+
     # -- time and progression ------------------------------------------------------------------
 
     def advance(self, seconds: float) -> dict[str, Any]:
