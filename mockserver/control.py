@@ -87,7 +87,7 @@ class Control:
     def __init__(self, holder: Any) -> None:
         self._holder = holder
         self.faults = Faults()
-        self.journal = Journal(account_of=self.account_of)
+        self.journal = Journal()
         self.base_profile: Profile = _with_starting_keys(holder.backend)
         self.base_seed: int = holder.backend.streams.seed
         self.base_clock: Clock = holder.backend.clock
