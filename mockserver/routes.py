@@ -94,7 +94,9 @@ class Idempotency:
 
     def bind(self, fingerprint: str, response: Response) -> Response:
         if self.holding:
-            self.store.bind(self.scope, fingerprint, response.status_code, bytes(response.body))
+            # a right-sized copy: orjson's bytes keep a ~4 KB buffer, too much to store per key
+            body = bytes(memoryview(response.body))
+            self.store.bind(self.scope, fingerprint, response.status_code, body)
             self.holding = False
         return response
 
