@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from .errors import ApiError, ValidationFailed
 from .journal import record_of
@@ -23,6 +24,15 @@ def dump(payload: Any) -> bytes:
         return orjson.dumps(payload)
     except TypeError:
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of the header `name` (lowercase), read straight from the ASGI scope:
+    for a single header, cheaper than building Starlette's `request.headers`."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 class JsonResponse(Response):
@@ -102,7 +112,10 @@ def declared_length(request: Request) -> int | None:
 
 
 def check_json_content_type(request: Request) -> None:
-    media_type, _, params = request.headers.get("content-type", "").partition(";")
+    content_type = request.headers.get("content-type", "")
+    if content_type == "application/json":  # the usual case, decided without parsing
+        return
+    media_type, _, params = content_type.partition(";")
     charset = next(
         (
             p.split("=", 1)[1].strip().strip('"').lower()

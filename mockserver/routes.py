@@ -29,6 +29,7 @@ from .responses import (
     base_url,
     declared_length,
     error_response,
+    header,
     json_response,
     read_json_body,
 )
@@ -57,7 +58,7 @@ class Operation:
             backend.check_public_api()
             key = None
             if self.scope is not None:
-                key = backend.authorize(request.headers.get("authorization"), self.scope)
+                key = backend.authorize(header(scope, b"authorization"), self.scope)
                 record_of(scope).account = key.account_id
             response = await self.handler(request, backend, key)
         except ApiError as exc:
