@@ -97,9 +97,8 @@ def measure_memory(args, record: dict, workdir: Path) -> None:
 
 
 def measure_inprocess(args, record: dict, workdir: Path) -> None:
-    record["inprocess"] = _module_json(
-        "bench.inprocess", "--pairs", "200" if args.quick else "3000"
-    )
+    sizes = ["--pairs", "200", "--requests", "700"] if args.quick else ["--pairs", "3000"]
+    record["inprocess"] = _module_json("bench.inprocess", *sizes)
 
 
 def measure_contract(args, record: dict, workdir: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -66,8 +65,6 @@ def create_app(
     """
     app = Starlette(
         routes=[*public_routes(), control_mount()],
-        # the journal sits outside the faults, so it records what each fault answered
-        middleware=[Middleware(JournalMiddleware), Middleware(FaultMiddleware)],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
@@ -77,6 +74,9 @@ def create_app(
     )
     app.router.redirect_slashes = False
     app.state.backend = backend or Backend(profile, clock=clock, seed=seed)
-    app.state.control = Control(app.state)
+    app.state.control = control = Control(app.state)
     app.state.control_token = control_token or None
+    # added innermost first: the journal sits outside the faults, so it records what each answered
+    app.add_middleware(FaultMiddleware, control=control)
+    app.add_middleware(JournalMiddleware, control=control)
     return app

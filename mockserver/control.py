@@ -94,7 +94,7 @@ class Control:
     def __init__(self, holder: Any) -> None:
         self._holder = holder
         self.faults = Faults()
-        self.journal = Journal(account_of=self.account_of)
+        self.journal = Journal()
         self.base_profile: Profile = _with_starting_keys(holder.backend)
         streams = holder.backend.streams
         self.base_seed: int | None = streams.seed if streams.seeded else None

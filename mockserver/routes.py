@@ -13,18 +13,28 @@ from typing import BinaryIO
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from .accounts import ApiKey
 from .backend import Backend
 from .blobs import Spool
-from .errors import NotFound
+from .errors import ApiError, NotFound
 from .files import check_upload, file_too_large, largest_upload, streaming_limit
 from .generations import QUEUED
 from .idempotency import check_key_syntax, replay_or_conflict
 from .images import png, result_size
+from .journal import record_of
 from .multipart import read_form
 from .openapi import openapi_document
-from .responses import base_url, declared_length, json_response, read_json_body
+from .responses import (
+    JsonResponse,
+    base_url,
+    declared_length,
+    error_response,
+    header,
+    json_response,
+    read_json_body,
+)
 from .serializers import credits_json, file_json, models_list_json, task_json
 from .validation import parse_json, validate_generation
 
@@ -34,20 +44,36 @@ FORM_OVERHEAD = 1_000_000  # room for multipart headers and the small text field
 Handler = Callable[[Request, Backend, ApiKey | None], Awaitable[Response]]
 
 
-def api_operation(
-    scope: str | None,
-) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Steps (2) public switch, (3) key, (4) scope and (5) rate limit, before the handler."""
+class Operation:
+    """One public API operation as an ASGI app: steps (2) public switch, (3) key, (4) scope and
+    (5) rate limit, then its handler. An ApiError raised anywhere inside is answered here, by
+    `error_response`: the one exception path of the public API (anything else is a bug, a 500)."""
 
-    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        @functools.wraps(handler)
-        async def endpoint(request: Request) -> Response:
-            backend: Backend = request.app.state.backend
+    def __init__(self, handler: Handler, scope: str | None) -> None:
+        functools.update_wrapper(self, handler)  # the route keeps the handler's name
+        self.handler = handler
+        self.scope = scope
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        backend: Backend = scope["app"].state.backend
+        try:
             backend.check_public_api()
-            key = backend.authorize(request.headers.get("authorization"), scope) if scope else None
-            return await handler(request, backend, key)
+            key = None
+            if self.scope is not None:
+                key = backend.authorize(header(scope, b"authorization"), self.scope)
+                record_of(scope).account = key.account_id
+            response = await self.handler(request, backend, key)
+        except ApiError as exc:
+            response = error_response(request, exc)
+        await response(scope, receive, send)
 
-        return endpoint
+
+def api_operation(scope: str | None) -> Callable[[Handler], Operation]:
+    """Make a handler an Operation that needs the API key scope `scope` (None: public)."""
+
+    def decorate(handler: Handler) -> Operation:
+        return Operation(handler, scope)
 
     return decorate
 
@@ -68,11 +94,13 @@ class Idempotency:
         if self.stored is None:
             return None
         stored = replay_or_conflict(self.stored, fingerprint)
-        return Response(stored.body, stored.status, media_type="application/json")
+        return JsonResponse(stored.body, stored.status)
 
     def bind(self, fingerprint: str, response: Response) -> Response:
         if self.holding:
-            self.store.bind(self.scope, fingerprint, response.status_code, bytes(response.body))
+            # a right-sized copy: orjson's bytes keep a ~4 KB buffer, too much to store per key
+            body = bytes(memoryview(response.body))
+            self.store.bind(self.scope, fingerprint, response.status_code, body)
             self.holding = False
         return response
 
