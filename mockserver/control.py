@@ -259,6 +259,7 @@ class Control:
         return clock_json(self.backend.clock)
 
     def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the clock, then make every webhook attempt due by the new time (once each)."""
         seconds = _seconds(seconds, "seconds")
         advance = getattr(self.backend.clock, "advance", None)
         if advance is None:
@@ -267,7 +268,14 @@ class Control:
             advance(seconds)
         except ValueError as exc:  # past the last time a timestamp can show
             raise _invalid(f"seconds: {exc}") from None
+        self.deliver_due()
         return clock_json(self.backend.clock)
+
+    def deliver_due(self) -> None:
+        """Every webhook attempt due now is made once before this returns."""
+        dispatcher = getattr(self._holder, "dispatcher", None)
+        if dispatcher is not None:
+            dispatcher.drain()
 
     def set_progression(
         self, mode: str, *, polls_per_state: int | None = None, task: str | None = None

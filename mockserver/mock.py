@@ -45,6 +45,9 @@ class MockServer:
 
     Knobs may be given as keyword arguments (`MockServer(progression="polls")`); `credits` sets
     the ready account's balance, `chaos` the chance of a random fault on each API request.
+    Without a `profile`, `webhook_urls` is `local` (receivers on this machine are accepted);
+    `webhook_transport` (e.g. `httpx.ASGITransport(app=receiver)`) carries webhook deliveries
+    instead of the network.
     """
 
     def __init__(
@@ -58,12 +61,17 @@ class MockServer:
         api_key: str = DEFAULT_KEY,
         host: str = "127.0.0.1",
         port: int = 0,
+        webhook_transport: Any = None,
         **knobs: Any,
     ) -> None:
+        if profile is None:
+            knobs.setdefault("webhook_urls", "local")  # a test's receiver runs on this machine
         profile = apply_knobs(profile or Profile(), knobs)
         self.profile = _with_ready_account(profile, api_key, credits)
         self.api_key = self.profile.accounts[0].key
-        self.app = create_app(self.profile, seed=seed, clock=_clock(clock))
+        self.app = create_app(
+            self.profile, seed=seed, clock=_clock(clock), webhook_transport=webhook_transport
+        )
         self.control: Control = self.app.state.control
         self.chaos = chaos
         self.control.set_chaos(chaos)
@@ -85,6 +93,7 @@ class MockServer:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self.app.state.dispatcher.stop()  # in-process, it started on first need
 
     def __enter__(self) -> MockServer:
         return self.start()

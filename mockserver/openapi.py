@@ -21,6 +21,16 @@ _NAMES = {
     "models_list.json": "ModelsList",
     "generation_request.json": "GenerationRequest",
     "reference_media_item.json": "ReferenceMediaItem",
+    "webhook_endpoint.json": "WebhookEndpoint",
+    "webhook_endpoint_with_secret.json": "WebhookEndpointWithSecret",
+    "webhook_endpoint_list.json": "WebhookEndpointList",
+    "webhook_endpoint_create.json": "WebhookEndpointCreate",
+    "webhook_endpoint_update.json": "WebhookEndpointUpdate",
+    "webhook_delivery.json": "WebhookDelivery",
+    "webhook_delivery_list.json": "WebhookDeliveryList",
+    "webhook_event.json": "WebhookEvent",
+    "webhook_test_data.json": "WebhookTestData",
+    "webhook_event_list.json": "WebhookEventList",
 }
 
 
@@ -61,6 +71,7 @@ _ERRORS = {
     "403": "api_scope_denied",
     "404": "not_found",
     "409": "idempotency_conflict",
+    "400w": "validation_failed, webhook_url_rejected",
     "413": "validation_failed (body too large)",
     "429": "rate_limited",
     "503": "public_api_disabled",
@@ -77,7 +88,7 @@ def _operation(
     **extra: Any,
 ) -> dict[str, Any]:
     responses = {ok: _json(ok_ref, summary)}
-    responses |= {code: _json("Error", _ERRORS[code]) for code in errors}
+    responses |= {code[:3]: _json("Error", _ERRORS[code]) for code in errors}
     op = {"operationId": op_id, "summary": summary, "responses": responses} | extra
     if not secured:
         op["security"] = []
@@ -170,6 +181,103 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/credits": {
             "get": _operation("get_credits", "Current credits", "200", "Credits", key_errors)
+        },
+        **_webhook_paths(key_errors, path_id),
+    }
+
+
+def _webhook_paths(key_errors: list[str], path_id: Any) -> dict[str, Any]:
+    """The webhook operations of spec §2 and §14 (scope webhooks:manage)."""
+
+    def body(ref: str) -> dict[str, Any]:
+        schema = {"$ref": f"#/components/schemas/{ref}"}
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+    one = [path_id("endpointId")]
+    by_id = ["404", *key_errors]
+    return {
+        "/api/v1/webhooks": {
+            "get": _operation(
+                "list_endpoints",
+                "List webhook endpoints",
+                "200",
+                "WebhookEndpointList",
+                key_errors,
+            ),
+            "post": _operation(
+                "create_endpoint",
+                "Create a webhook endpoint (the secret is shown once)",
+                "201",
+                "WebhookEndpointWithSecret",
+                ["400w", "413", *key_errors],
+                requestBody=body("WebhookEndpointCreate"),
+            ),
+        },
+        "/api/v1/webhooks/{endpointId}": {
+            "get": _operation(
+                "get_endpoint",
+                "Get a webhook endpoint",
+                "200",
+                "WebhookEndpoint",
+                by_id,
+                parameters=one,
+            ),
+            "patch": _operation(
+                "update_endpoint",
+                "Change a webhook endpoint",
+                "200",
+                "WebhookEndpoint",
+                ["400w", "413", *by_id],
+                parameters=one,
+                requestBody=body("WebhookEndpointUpdate"),
+            ),
+            "delete": _operation(
+                "revoke_endpoint",
+                "Revoke a webhook endpoint",
+                "200",
+                "WebhookEndpoint",
+                by_id,
+                parameters=one,
+            ),
+        },
+        "/api/v1/webhooks/{endpointId}/rotate-secret": {
+            "post": _operation(
+                "rotate_secret",
+                "Rotate the signing secret (the new one is shown once)",
+                "200",
+                "WebhookEndpointWithSecret",
+                by_id,
+                parameters=one,
+            )
+        },
+        "/api/v1/webhooks/{endpointId}/deliveries": {
+            "get": _operation(
+                "list_deliveries",
+                "Delivery attempts of an endpoint, newest first",
+                "200",
+                "WebhookDeliveryList",
+                by_id,
+                parameters=one,
+            )
+        },
+        "/api/v1/webhooks/{endpointId}/test": {
+            "post": _operation(
+                "send_test_event",
+                "Send a webhook.test event to this endpoint now",
+                "202",
+                "WebhookEvent",
+                by_id,
+                parameters=one,
+            )
+        },
+        "/api/v1/webhook-events": {
+            "get": _operation(
+                "list_events",
+                "The account's webhook events, newest first",
+                "200",
+                "WebhookEventList",
+                key_errors,
+            )
         },
     }
 

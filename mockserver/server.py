@@ -45,7 +45,7 @@ def uvicorn_server(app: Any, log_level: str = "warning") -> uvicorn.Server:
     config = uvicorn.Config(
         app,
         log_level=log_level,
-        lifespan="off",
+        lifespan="on",  # starts and stops the webhook dispatcher
         access_log=False,
         server_header=False,
         date_header=True,
