@@ -23,7 +23,11 @@ def test_create_shows_the_secret_once_and_the_documented_fields(client):
     secret = body["signing_secret"]
     assert body["id"].startswith("whend_") and secret.startswith("whsec_")
     assert body["secret_preview"] == f"{secret[:8]}...{secret[-6:]}"
-    assert (body["status"], body["failure_count"], body["object"]) == ("active", 0, "webhook_endpoint")
+    assert (body["status"], body["failure_count"], body["object"]) == (
+        "active",
+        0,
+        "webhook_endpoint",
+    )
     assert body["last_success_at"] is body["disabled_at"] is body["revoked_at"] is None
     shown = client.get(f"/api/v1/webhooks/{body['id']}", headers=auth())
     assert conforms_to_schema(shown, "webhook_endpoint.json")
@@ -138,7 +142,8 @@ def test_public_https_urls_are_accepted(client, url):
 
 
 @pytest.mark.parametrize(
-    "url", ["http://localhost:8000/hook", "http://127.0.0.1:9/x", "http://[::1]:5/", "http://receiver/"]
+    "url",
+    ["http://localhost:8000/hook", "http://127.0.0.1:9/x", "http://[::1]:5/", "http://receiver/"],
 )
 def test_local_knob_accepts_local_receivers(make_client, url):
     client = make_client(webhook_urls="local")
@@ -231,9 +236,7 @@ def test_wrong_method_lists_every_allowed_one(client):
 
 def test_openapi_document_has_the_webhook_operations(client):
     document = client.get("/api/v1/openapi.json").json()
-    operations = {
-        op["operationId"] for path in document["paths"].values() for op in path.values()
-    }
+    operations = {op["operationId"] for path in document["paths"].values() for op in path.values()}
     assert {
         "list_endpoints",
         "create_endpoint",
