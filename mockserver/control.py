@@ -17,6 +17,7 @@ from .faults import FaultRule, Faults, parse_rule
 from .generations import FAILED, FAILURE_MESSAGE, SUCCEEDED, Task
 from .journal import Journal
 from .profile import ALL_SCOPES, AccountSpec, Profile
+from .webhooks.control import WebhookControl
 
 PROGRESSIONS = ("time", "polls", "manual")
 OUTCOMES = (SUCCEEDED, FAILED)
@@ -92,6 +93,7 @@ class Control:
         self.base_seed: int = holder.backend.streams.seed
         self.base_clock: Clock = holder.backend.clock
         self._opening: dict[str, int] = {}
+        self.webhooks = WebhookControl(holder)
 
     @property
     def backend(self) -> Backend:

@@ -217,4 +217,7 @@ def control_routes() -> list[Route]:
 
 def control_mount() -> Mount:
     """The control API under `/_mock`, with no trailing-slash redirects."""
-    return Mount("/_mock", app=Router(control_routes(), redirect_slashes=False))
+    from .webhooks.control_routes import webhook_control_routes  # it builds on this module
+
+    routes = control_routes() + webhook_control_routes()
+    return Mount("/_mock", app=Router(routes, redirect_slashes=False))

@@ -305,3 +305,50 @@ class MockServer:
 
     def set_chaos(self, level: float) -> dict[str, Any]:
         return self.control.set_chaos(level)
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def webhook_endpoints(self) -> list[dict[str, Any]]:
+        """Every endpoint with its account and the signing secrets in force."""
+        return self.control.webhooks.endpoints()
+
+    def webhook_deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every webhook request sent, oldest first, with its response (filters: endpoint,
+        event, delivery, limit)."""
+        return self.control.webhooks.deliveries(**filters)
+
+    def deliver_due(self) -> None:
+        """Make every webhook attempt due now (advance(0) does the same)."""
+        self.control.deliver_due()
+
+    def redeliver(self, delivery_id: str) -> dict[str, Any]:
+        return self.control.webhooks.redeliver(delivery_id)
+
+    def pause_webhooks(self) -> dict[str, Any]:
+        return self.control.webhooks.pause()
+
+    def resume_webhooks(self) -> dict[str, Any]:
+        return self.control.webhooks.resume()
+
+    def release_webhooks(self) -> dict[str, Any]:
+        """Let attempts held back by a `hold_back` fault go."""
+        return self.control.webhooks.release()
+
+    def add_webhook_fault(
+        self,
+        action: str,
+        *,
+        endpoint: str | None = None,
+        event_type: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A webhook fault rule: duplicate, hold_back, delay (seconds=…), bad_signature or
+        receiver_down, on attempts matching endpoint and event_type (probability, count, skip)."""
+        match = {k: v for k, v in {"endpoint": endpoint, "event_type": event_type}.items() if v}
+        return self.control.webhooks.add_fault({"action": action, "match": match, **fields})
+
+    def webhook_faults(self) -> list[dict[str, Any]]:
+        return self.control.webhooks.faults()
+
+    def clear_webhook_faults(self) -> dict[str, Any]:
+        return self.control.webhooks.clear_faults()

@@ -22,7 +22,7 @@ class Received:
 
 
 class Receiver:
-    """`url` takes POSTs; `statuses` is what to answer, in turn (then 204); `gate`, when set, is
+    """`url` takes POSTs; `statuses` is what to answer, in turn (then 200); `gate`, when set, is
     waited for before answering (a slow receiver)."""
 
     def __init__(self) -> None:
@@ -44,7 +44,7 @@ class Receiver:
                     receiver.arrived.notify_all()
                 if receiver.gate is not None:
                     receiver.gate.wait(10)
-                status = receiver.statuses.pop(0) if receiver.statuses else 204
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 for name, value in receiver.headers_out.items():
                     self.send_header(name, value)
