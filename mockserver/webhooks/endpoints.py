@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import random
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..generations import Task
 
@@ -106,6 +105,7 @@ class Delivery:
     held: bool = False
     retries: bool = True
     notes: list[str] = field(default_factory=list)
+    seq: int = 0  # creation order: attempts due together are made in this order
 
     @property
     def event_id(self) -> str:
@@ -114,6 +114,3 @@ class Delivery:
     @property
     def event_type(self) -> str:
         return self.event.type
-
-    def summary(self) -> dict[str, Any]:
-        return {"id": self.id, "attempt": self.attempt, "status": self.status}

@@ -122,7 +122,9 @@ class WebhookFaults:
             self.rules.clear()
 
     def draw(self, delivery: Delivery) -> WebhookFaultRule | None:
-        """The first rule that fires on this attempt, if any (each rule counts its matches)."""
+        """The first rule that fires on this attempt, if any. Every matching rule counts the
+        attempt, so `skip` is an index among matching attempts whatever other rules do."""
+        fired = None
         with self._lock:
             for rule in self.rules:
                 if not rule.matches(delivery) or (
@@ -130,9 +132,9 @@ class WebhookFaults:
                 ):
                     continue
                 rule.seen += 1
-                if rule.seen <= rule.skip:
+                if fired is not None or rule.seen <= rule.skip:
                     continue
                 if rule.probability >= 1.0 or self._rng.random() < rule.probability:
                     rule.fired += 1
-                    return rule
-            return None
+                    fired = rule
+            return fired

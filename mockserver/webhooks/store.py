@@ -7,6 +7,7 @@ on its tick, a request that lists events, a change to an endpoint. No HTTP here.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -58,6 +59,7 @@ class Webhooks:
         self.faults = WebhookFaults(seed)
         self.paused = False
         self.sends: deque[dict[str, Any]] = deque(maxlen=MAX_SENDS_KEPT)
+        self._seq = itertools.count()
         self.lock = threading.RLock()
 
     # -- hooks from the backend ----------------------------------------------------------------
@@ -202,7 +204,7 @@ class Webhooks:
                 for d in self.pending.values()
                 if d.due_at <= now and not d.in_flight and not d.held
             ]
-            due.sort(key=lambda d: (d.due_at, d.id))
+            due.sort(key=lambda d: (d.due_at, d.seq))
             for delivery in due:
                 delivery.in_flight = True
             return due
@@ -336,6 +338,7 @@ class Webhooks:
             due_at=due,
             next_attempt_at=due,
             retries=retries,
+            seq=next(self._seq),
         )
         self.attempts.setdefault(endpoint.id, deque(maxlen=MAX_ATTEMPTS_KEPT)).append(delivery)
         self.pending[delivery.id] = delivery
