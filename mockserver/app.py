@@ -9,14 +9,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from .backend import Backend
 from .clock import Clock
 from .control import Control
 from .control_routes import control_mount
-from .errors import ApiError, InternalError, NotFound, ValidationFailed
+from .errors import ApiError, ClientDisconnected, InternalError, NotFound, ValidationFailed
 from .faults import FaultMiddleware
 from .journal import JournalMiddleware
 from .profile import Profile
@@ -49,6 +49,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, error)
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client left mid-body: not a server error, and nobody is there to read an answer."""
+    return error_response(request, ClientDisconnected())
+
+
 async def _internal_error(request: Request, exc: Exception) -> Response:
     return error_response(request, InternalError())
 
@@ -70,9 +75,11 @@ def create_app(
     clock: Clock | None = None,
     backend: Backend | None = None,
     webhook_transport: Any = None,
+    control_token: str | None = None,
 ) -> Starlette:
     """A fake Rivya API. Pass a `backend` to share state, or let one be built from the profile.
 
+    With a `control_token`, every `/_mock` request needs `Authorization: Bearer <token>`.
     `webhook_transport` (an httpx transport, e.g. `httpx.ASGITransport(app=receiver)`) carries
     webhook deliveries instead of the network.
     """
@@ -84,6 +91,7 @@ def create_app(
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
             Exception: _internal_error,
         },
     )
@@ -91,4 +99,5 @@ def create_app(
     app.state.backend = backend or Backend(profile, clock=clock, seed=seed)
     app.state.dispatcher = Dispatcher(app.state, webhook_transport)
     app.state.control = Control(app.state)
+    app.state.control_token = control_token or None
     return app

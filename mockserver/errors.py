@@ -14,6 +14,7 @@ ApiError
 ├── RateLimited               rate_limited           429 (+ Retry-After)
 ├── PublicApiDisabled         public_api_disabled    503
 ├── WebhookUrlRejected        webhook_url_rejected   400
+├── ClientDisconnected        client_disconnected    499 (never sent: the client left mid-body)
 └── InternalError             internal_error         500
 """
 
@@ -112,6 +113,20 @@ class WebhookUrlRejected(ApiError):
     code = "webhook_url_rejected"
     status = 400
     default_message = "url: this webhook URL is not allowed."
+
+
+class ClientDisconnected(ApiError):
+    """The client closed the connection before its body arrived (the journal records it so).
+
+    Not an API error code: there is nobody left to send it to. 499 is nginx's status for it.
+    """
+
+    code = "client_disconnected"
+    status = 499
+    default_message = "The client closed the connection before sending the whole body."
+
+    def __init__(self) -> None:
+        super().__init__(rule="client_disconnected")
 
 
 class InternalError(ApiError):

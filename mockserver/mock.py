@@ -16,6 +16,7 @@ import httpx
 from .app import create_app
 from .clock import Clock, make_clock
 from .control import Control
+from .control_access import refusal
 from .profile import AccountSpec, Profile, apply_knobs
 from .server import ServerThread
 from .transport import InProcessTransport
@@ -48,6 +49,8 @@ class MockServer:
     Without a `profile`, `webhook_urls` is `local` (receivers on this machine are accepted);
     `webhook_transport` (e.g. `httpx.ASGITransport(app=receiver)`) carries webhook deliveries
     instead of the network.
+    A `control_token` makes `/_mock` over HTTP need `Authorization: Bearer <token>` (and is
+    required off loopback); the Python methods below need none.
     """
 
     def __init__(
@@ -62,15 +65,24 @@ class MockServer:
         host: str = "127.0.0.1",
         port: int = 0,
         webhook_transport: Any = None,
+        control_token: str | None = None,
         **knobs: Any,
     ) -> None:
+        reason = refusal(host, control_token)
+        if reason:
+            raise ValueError(reason)
+        self.control_token = control_token or None
         if profile is None:
             knobs.setdefault("webhook_urls", "local")  # a test's receiver runs on this machine
         profile = apply_knobs(profile or Profile(), knobs)
         self.profile = _with_ready_account(profile, api_key, credits)
         self.api_key = self.profile.accounts[0].key
         self.app = create_app(
-            self.profile, seed=seed, clock=_clock(clock), webhook_transport=webhook_transport
+            self.profile,
+            seed=seed,
+            clock=_clock(clock),
+            control_token=self.control_token,
+            webhook_transport=webhook_transport,
         )
         self.control: Control = self.app.state.control
         self.chaos = chaos
@@ -117,12 +129,21 @@ class MockServer:
         return InProcessTransport(self.app)
 
     def client(
-        self, *, in_process: bool | None = None, key: str | None = None, **kwargs: Any
+        self,
+        *,
+        in_process: bool | None = None,
+        key: str | None = None,
+        control: bool = False,
+        **kwargs: Any,
     ) -> httpx.Client:
-        """An httpx.Client sending `key` (default: `api_key`); in-process unless started."""
+        """An httpx.Client sending `key` (default: `api_key`); in-process unless started.
+
+        `control=True` sends the control token instead, for `/_mock` over HTTP.
+        """
         if in_process is None:
             in_process = self._server is None
-        headers = {"Authorization": f"Bearer {key or self.api_key}", **kwargs.pop("headers", {})}
+        token = (self.control_token or "") if control else (key or self.api_key)
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
         if in_process:
             kwargs["transport"] = self.transport()
         client = httpx.Client(
@@ -182,6 +203,9 @@ class MockServer:
 
     def set_balance(self, credits: int, account: str | None = None) -> dict[str, Any]:
         return self.control.set_balance(account or self.api_key, credits)
+
+    def set_rate_limit(self, enabled: bool, account: str | None = None) -> dict[str, Any]:
+        return self.control.set_rate_limit(account or self.api_key, enabled)
 
     # -- time and progression ------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 Nothing starts unless a test asks: `rivya_mock` gives each test the session's server, reset, with
 the settings of its `@pytest.mark.rivya_mock(...)` marker. A project overrides the
-`rivya_mock_profile`, `rivya_mock_seed` or `rivya_mock_clock` fixtures to change the defaults.
+`rivya_mock_profile`, `rivya_mock_seed`, `rivya_mock_clock` or `rivya_mock_control_token`
+fixtures to change the defaults.
 `rivya_webhooks` is a receiver for the fake's webhooks: it records and verifies deliveries, on a
 free port (`.url`) or in-process (`.in_process_url`), and `wait_for(type, task_id)`.
 """
@@ -50,6 +51,12 @@ def rivya_mock_clock() -> str:
 
 
 @pytest.fixture(scope="session")
+def rivya_mock_control_token() -> str | None:
+    """A token `/_mock` over HTTP must carry (`Authorization: Bearer …`); None: no token."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def rivya_webhooks_receiver() -> Iterator[WebhookReceiver]:
     """The session's webhook receiver (its socket opens only if a test uses `.url`)."""
     from mockserver.webhooks.receiver import WebhookReceiver
@@ -64,6 +71,7 @@ def rivya_mock_server(
     rivya_mock_profile: Any,
     rivya_mock_seed: int | None,
     rivya_mock_clock: str,
+    rivya_mock_control_token: str | None,
     rivya_webhooks_receiver: WebhookReceiver,
 ) -> Iterator[MockServer]:
     """One fake per session, served on a free port of 127.0.0.1 (state is not reset)."""
@@ -73,6 +81,7 @@ def rivya_mock_server(
         rivya_mock_profile,
         seed=rivya_mock_seed,
         clock=rivya_mock_clock,
+        control_token=rivya_mock_control_token,
         webhook_transport=rivya_webhooks_receiver.transport(),
     ) as server:
         rivya_webhooks_receiver.mock = server
