@@ -1,7 +1,8 @@
 """Schemathesis, driven by the served document, finds no failure against the fake on a socket.
 
 Every check runs but positive-data acceptance (the document cannot say everything the fake checks,
-e.g. that a reference URL names an uploaded file). Bounded: a few examples per operation, a fixed
+e.g. that a reference URL names an uploaded file) and use-after-free (DELETE on a webhook endpoint
+revokes it, and spec §14 says a revoked endpoint still answers GET and is listed). Bounded: a few examples per operation, a fixed
 seed. The second run uses non-default knobs, so the document must follow them.
 """
 
@@ -26,7 +27,7 @@ def schemathesis(url: str, key: str, folder: Path, *options: str) -> str:
         "--header",
         f"Authorization: Bearer {key}",
     ]
-    command += ["--checks", "all", "--exclude-checks", "positive_data_acceptance"]
+    command += ["--checks", "all", "--exclude-checks", "positive_data_acceptance,use_after_free"]
     command += ["--max-examples", "5", "--seed", "1", "--no-shrink", "--request-timeout", "10"]
     output = run([*command, *options], folder, timeout=300, NO_COLOR="1")
     print(output)
