@@ -19,6 +19,7 @@ from .faults import FaultRule, Faults, parse_rule
 from .generations import FAILED, FAILURE_MESSAGE, SUCCEEDED, Task
 from .journal import Journal
 from .profile import ALL_SCOPES, AccountSpec, Profile
+from .webhooks.control import WebhookControl
 
 PROGRESSIONS = ("time", "polls", "manual")
 STATE_PAGE = 1000  # items of each list in one /_mock/state answer (the rest: ?offset=)
@@ -94,12 +95,13 @@ class Control:
     def __init__(self, holder: Any) -> None:
         self._holder = holder
         self.faults = Faults()
-        self.journal = Journal(account_of=self.account_of)
+        self.journal = Journal()
         self.base_profile: Profile = _with_starting_keys(holder.backend)
         streams = holder.backend.streams
         self.base_seed: int | None = streams.seed if streams.seeded else None
         self.base_clock: Clock = holder.backend.clock
         self._opening: dict[str, int] = {}
+        self.webhooks = WebhookControl(holder)
 
     @property
     def backend(self) -> Backend:
@@ -151,11 +153,15 @@ class Control:
             account_id = self.account_id(account)
             self._reset_account(account_id)
             return {"reset": account_id}
-        self._holder.backend = Backend(
-            profile or self.base_profile,
-            clock=clock or self.base_clock,
-            seed=self.base_seed if seed is None else seed,
+        old, self._holder.backend = (
+            self._holder.backend,
+            Backend(
+                profile or self.base_profile,
+                clock=clock or self.base_clock,
+                seed=self.base_seed if seed is None else seed,
+            ),
         )
+        old.close()  # its uploads' directory goes now, not whenever the collector gets to it
         self.faults.clear()
         self.journal.clear()
         self._opening.clear()
@@ -283,6 +289,7 @@ class Control:
         return clock_json(self.backend.clock)
 
     def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the clock, then make every webhook attempt due by the new time (once each)."""
         seconds = _seconds(seconds, "seconds")
         advance = getattr(self.backend.clock, "advance", None)
         if advance is None:
@@ -291,7 +298,15 @@ class Control:
             advance(seconds)
         except ValueError as exc:  # past the last time a timestamp can show
             raise _invalid(f"seconds: {exc}") from None
+        self.backend.idempotency.sweep()  # keys whose 24 h have now passed go at once
+        self.deliver_due()
         return clock_json(self.backend.clock)
+
+    def deliver_due(self) -> None:
+        """Every webhook attempt due now is made once before this returns."""
+        dispatcher = getattr(self._holder, "dispatcher", None)
+        if dispatcher is not None:
+            dispatcher.drain()
 
     def set_progression(
         self, mode: str, *, polls_per_state: int | None = None, task: str | None = None
