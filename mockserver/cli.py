@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
+
+from starlette.applications import Starlette
 
 from .app import create_app
 from .backend import Backend
 from .clock import make_clock
+from .control_access import TOKEN_ENV, refusal
 from .profile import Profile, ProfileError, apply_knobs, load_profile_file, parse_assignment
 from .server import base_url_of, bind_socket, keep_full_collections_short, uvicorn_server
 
@@ -39,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--clock", choices=["real", "manual"], default="real")
     parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        default=None,
+        help=f"require 'Authorization: Bearer TOKEN' on /_mock (env {TOKEN_ENV}); "
+        "needed to listen on a non-loopback host",
+    )
+    parser.add_argument(
         "--chaos",
         type=float,
         default=0.0,
@@ -60,12 +72,22 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
     return apply_knobs(profile, assignments)
 
 
-def banner(url: str, key: str, credits: int) -> str:
-    return (
-        f"Rivya mock listening on {url}\n"
-        f"API key: {key} ({credits} credits)\n"
-        f"Try: curl -s {url}/api/v1/credits -H 'Authorization: Bearer {key}'"
-    )
+def banner(
+    url: str, key: str, credits: int, *, seed: int | None = None, control_token: bool = False
+) -> str:
+    lines = [
+        f"Rivya mock listening on {url}",
+        f"API key: {key} ({credits} credits)",
+        f"Try: curl -s {url}/api/v1/credits -H 'Authorization: Bearer {key}'",
+    ]
+    if seed is not None:
+        lines.append(
+            f"Seed {seed}: ids, request ids and secrets are predictable from the seed "
+            "(anyone who sees a few ids can guess others' /cdn URLs)"
+        )
+    if control_token:
+        lines.append("Control plane: /_mock needs 'Authorization: Bearer <control token>'")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,21 +99,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     if not 0.0 <= args.chaos <= 1.0:
         parser.error(f"--chaos: must be between 0 and 1, got {args.chaos}")
-    backend = Backend(profile, clock=make_clock(args.clock), seed=args.seed)
-    key = backend.ready_key()
-    app = create_app(backend=backend)
-    app.state.control.set_chaos(args.chaos)
+    token = args.control_token if args.control_token is not None else os.environ.get(TOKEN_ENV)
+    reason = refusal(args.host, token)
+    if reason:
+        parser.error(reason)
+    app, key, credits = build_app(profile, args, token)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
         parser.exit(1, f"rivya-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
     url = base_url_of(sock)
-    account_id = backend.accounts.keys[key].account_id
-    print(banner(url, key, backend.ledger.balance(account_id)), flush=True)
+    print(banner(url, key, credits, seed=args.seed, control_token=bool(token)), flush=True)
     keep_full_collections_short()
-    with contextlib.suppress(KeyboardInterrupt):
-        uvicorn_server(app, args.log_level).run(sockets=[sock])
+    # uvicorn re-raises SIGTERM once it has stopped: exit through `finally`, not by the signal
+    previous = signal.signal(signal.SIGTERM, _exit_quietly)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn_server(app, args.log_level).run(sockets=[sock])
+    finally:
+        app.state.backend.close()  # the uploads' temporary directory
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def build_app(
+    profile: Profile, args: argparse.Namespace, token: str | None
+) -> tuple[Starlette, str, int]:
+    """The app, its ready key and that key's credits. No reference to the first backend
+    outlives this call: a full reset must be able to free it."""
+    backend = Backend(profile, clock=make_clock(args.clock), seed=args.seed)
+    key = backend.ready_key()
+    credits = backend.ledger.balance(backend.accounts.keys[key].account_id)
+    app = create_app(backend=backend, control_token=token)
+    app.state.control.set_chaos(args.chaos)
+    return app, key, credits
 
 
 if __name__ == "__main__":
