@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -31,6 +32,20 @@ BODY_TIMEOUT = 30.0  # seconds of silence while a request body is awaited
 LINGER_BYTES = 64 * 1024 * 1024  # unread input discarded after a close, at most
 LINGER_SECONDS = 10.0
 _END_OF_HEAD = b"\r\n\r\n"
+
+
+class _AnsweredInvalidRequests(logging.Filter):
+    """uvicorn warns of every malformed request; the fake answers each in the envelope, so a
+    hostile client cannot fill the log with them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "Invalid HTTP request received."
+
+
+def _quiet_invalid_requests() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _AnsweredInvalidRequests) for f in logger.filters):
+        logger.addFilter(_AnsweredInvalidRequests())
 
 
 def _random_request_id() -> str:
@@ -230,6 +245,7 @@ def protocol_class(
     app: Any = None, *, body_timeout: float = BODY_TIMEOUT, header_limit: int = HEADER_LIMIT
 ) -> type[FakeHttpProtocol]:
     """The protocol for serving `app`: request ids from its backend, when it has one."""
+    _quiet_invalid_requests()
     backend = getattr(getattr(app, "state", None), "backend", None)
     attributes: dict[str, Any] = {"body_timeout": body_timeout, "header_limit": header_limit}
     if backend is not None:
