@@ -4,6 +4,8 @@ What uvicorn leaves open and spec §4/§15 close, per connection:
 - a header section over 64 KiB is refused with 431 (envelope) before it is buffered;
 - a request body silent for `body_timeout` seconds is answered 408 and the connection closed;
   on shutdown a body still awaited is answered at once, so SIGTERM never waits on a client;
+- a header section still unfinished `body_timeout` seconds after it began is answered 408 too
+  (checked by one timer per connection, so keep-alive requests pay nothing for it);
 - a close with request bytes still unread lingers (half-close, then discard a bounded amount) so
   that a client which reads only after sending (urllib) gets the answer instead of a reset;
 - malformed HTTP is answered 400 in the envelope, not in plain text.
@@ -86,16 +88,20 @@ class FakeHttpProtocol(HttpToolsProtocol):
         self._linger_timer: asyncio.TimerHandle | None = None
         self._awaiting: RequestResponseCycle | None = None
         self._stalled: str | None = None
+        self._head_started: float | None = None
+        self._watch: asyncio.TimerHandle | None = None
 
     # -- connection ----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._raw = transport  # uvloop's TCPTransport is no asyncio.Transport subclass
         super().connection_made(_LingeringTransport(transport, self))  # type: ignore[arg-type]
+        self._watch = self.loop.call_later(self.body_timeout, self._check_head)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._linger_timer is not None:
-            self._linger_timer.cancel()
+        for timer in (self._linger_timer, self._watch):
+            if timer is not None:
+                timer.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -104,6 +110,8 @@ class FakeHttpProtocol(HttpToolsProtocol):
             if self._linger_left <= 0:
                 self._close_now()
             return
+        if self._in_head and self._head_started is None:
+            self._head_started = self.loop.time()
         if self._in_head and self._head_too_large(data):
             self._refuse(
                 431,
@@ -137,8 +145,19 @@ class FakeHttpProtocol(HttpToolsProtocol):
         within = (self._tail + data)[: len(self._tail) + self.header_limit - self._head_bytes]
         return _END_OF_HEAD not in within
 
+    def _check_head(self) -> None:
+        """Every `body_timeout` seconds: has a header section been arriving for that long?"""
+        if self.lingering or self._raw is None or self._raw.is_closing():
+            return
+        started = self._head_started
+        if started is not None and self.loop.time() - started >= self.body_timeout:
+            self._refuse(408, f"headers: not received within {self.body_timeout:g} s")
+            return
+        self._watch = self.loop.call_later(self.body_timeout, self._check_head)
+
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes, self._tail = False, 0, b""
+        self._head_started = None
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:

@@ -120,6 +120,24 @@ def test_a_body_silent_past_the_timeout_is_408_and_closed():
     assert [entry["rule"] for entry in journal] == ["body_timeout"]
 
 
+def test_headers_that_stop_arriving_are_408_and_closed():
+    with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(b"GET /api/v1/models HTTP/1.1\r\nHost: x\r\nX-Half: ")
+        status, headers, body = read_answer(sock)
+        assert status == 408 and headers["connection"] == "close"
+        assert envelope_code(body) == "validation_failed"
+        assert closed_by_server(sock)
+
+
+def test_an_idle_keep_alive_connection_is_not_answered_408():
+    with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(head("GET", "/api/v1/models"))
+        assert read_answer(sock)[0] == 200
+        time.sleep(0.8)  # idle between requests: uvicorn's keep-alive timeout governs it
+        sock.sendall(head("GET", "/api/v1/models"))
+        assert read_answer(sock)[0] == 200
+
+
 def test_a_slow_body_that_keeps_coming_is_not_timed_out():
     body = b'{"model":"z-image","prompt":"slow"}'
     with served(body_timeout=0.5) as server, socket.create_connection(address(server)) as sock:
