@@ -3,8 +3,9 @@ client, no sockets), for the fake and for a bare Starlette route answering the f
 (`bench/ceiling.py`); also the create+poll pair through httpx's ASGI transport and TestClient.
 
 `python -m bench.inprocess --requests N` prints one `BENCH_JSON {...}` line. The fake and the bare
-route run in interleaved rounds, so a burst of other work on the core hurts both alike; each
-figure is the median of its round means (every round mean is in the record too).
+route run in interleaved rounds, back to back, so a burst of other work on the core hurts both
+alike: each figure is the median of its round means, and each ratio the median of the rounds'
+own ratios (every round is in the record too).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bench.ceiling import create_ceiling_app
 from bench.load import COUNTER, MARK
 from bench.workload import AUTH, LOAD_KNOBS, VARIED_BODY
 
-ROUNDS = 7
+ROUNDS = 15
 HOST = "127.0.0.1:8000"
 
 
@@ -129,8 +130,11 @@ async def measure_direct(requests: int) -> dict:
                 statistics.median(r[index] for r in found) * 1e6, 1
             )
             result[f"{name}_{route}_rounds_us"] = [round(r[index] * 1e6, 1) for r in found]
-    for route in ("create", "poll"):
-        result[f"{route}_ratio"] = round(result[f"fake_{route}_us"] / result[f"bare_{route}_us"], 2)
+    for index, route in enumerate(("create", "poll")):
+        pairs = zip(rounds["fake"], rounds["bare"], strict=True)
+        result[f"{route}_ratio"] = round(
+            statistics.median(f[index] / b[index] for f, b in pairs), 2
+        )
     return result
 
 
@@ -190,7 +194,7 @@ def measure_testclient(pairs: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess")
-    parser.add_argument("--requests", type=int, default=7000, help="creates (and polls) per app")
+    parser.add_argument("--requests", type=int, default=7500, help="creates (and polls) per app")
     parser.add_argument("--pairs", type=int, default=2000, help="pairs through the clients")
     args = parser.parse_args()
     result = asyncio.run(measure_async(args.pairs))
