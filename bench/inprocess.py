@@ -2,7 +2,8 @@
 client, no sockets), for the fake and for a bare Starlette route answering the fake's own bytes
 (`bench/ceiling.py`); also the create+poll pair through httpx's ASGI transport and TestClient.
 
-`python -m bench.inprocess --requests N` prints one `BENCH_JSON {...}` line. The fake and the bare
+`python -m bench.inprocess --requests N` prints one `BENCH_JSON {...}` line;
+`python -m bench.inprocess --profile create|poll` prints where one route's time goes (cProfile). The fake and the bare
 route run in interleaved rounds, back to back, so a burst of other work on the core hurts both
 alike: each figure is the median of its round means, and each ratio the median of the rounds'
 own ratios (every round is in the record too).
@@ -138,6 +139,28 @@ async def measure_direct(requests: int) -> dict:
     return result
 
 
+async def _profiled(route: str, requests: int) -> None:
+    import cProfile
+    import pstats
+
+    fake = make_app()
+    await _round(fake, 200, 0, None)  # warm up
+    _, _, made = await call(
+        fake, "POST", "/api/v1/generations", CREATE_HEADERS, VARIED_BODY.encode()
+    )
+    poll_path = f"/api/v1/generations/{json.loads(made)['id']}"
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n in range(requests):
+        if route == "create":
+            body = VARIED_BODY.replace(COUNTER, str(n)).encode()
+            await call(fake, "POST", "/api/v1/generations", CREATE_HEADERS, body)
+        else:
+            await call(fake, "GET", poll_path, AUTH)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
 # -- through a client ----------------------------------------------------------------------------
 
 
@@ -196,7 +219,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess")
     parser.add_argument("--requests", type=int, default=7500, help="creates (and polls) per app")
     parser.add_argument("--pairs", type=int, default=2000, help="pairs through the clients")
+    parser.add_argument("--profile", choices=["create", "poll"], help="profile one route instead")
     args = parser.parse_args()
+    if args.profile:
+        asyncio.run(_profiled(args.profile, args.requests))
+        return
     result = asyncio.run(measure_async(args.pairs))
     result["direct"] = asyncio.run(measure_direct(args.requests))
     result |= measure_testclient(max(1, args.pairs // 4))
