@@ -7,15 +7,17 @@ Handlers share the order of checks of spec §4 through `api_operation` (steps 2-
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from typing import BinaryIO
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .accounts import ApiKey
 from .backend import Backend
+from .blobs import Spool
 from .errors import ApiError, NotFound
 from .files import check_upload, file_too_large, largest_upload, streaming_limit
 from .generations import QUEUED
@@ -37,6 +39,7 @@ from .serializers import credits_json, file_json, models_list_json, task_json
 from .validation import parse_json, validate_generation
 
 GENERATION_BODY_LIMIT = 1_000_000
+SMALL_FILE, CHUNK = 1_000_000, 256 * 1024  # larger uploads are served from disk in chunks
 FORM_OVERHEAD = 1_000_000  # room for multipart headers and the small text fields
 Handler = Callable[[Request, Backend, ApiKey | None], Awaitable[Response]]
 
@@ -174,17 +177,28 @@ async def upload_file(request: Request, backend: Backend, key: ApiKey | None) ->
         if length is not None and length > held + FORM_OVERHEAD:
             raise file_too_large(held)
         megabyte = backend.profile.megabyte
-        form = await read_form(
-            request.headers.get("content-type"),
-            request.stream(),
-            max_file_bytes=held,
-            file_limit=lambda fields: streaming_limit(fields, megabyte),
-        )
-        upload = check_upload(form.fields, form.filename, form.file_bytes)
-        replayed = idem.replay(upload.fingerprint)
-        if replayed is not None:
-            return replayed
-        stored = backend.upload_file(key.account_id, upload, base_url(request))
+        spools: list[Spool] = []
+
+        def spool() -> Spool:
+            spools.append(backend.spool_upload())
+            return spools[-1]
+
+        try:
+            form = await read_form(
+                request.headers.get("content-type"),
+                request.stream(),
+                max_file_bytes=held,
+                file_limit=lambda fields: streaming_limit(fields, megabyte),
+                spool=spool,
+            )
+            upload = check_upload(form.fields, form.filename, form.file)
+            replayed = idem.replay(upload.fingerprint)
+            if replayed is not None:
+                return replayed
+            stored = backend.upload_file(key.account_id, upload, base_url(request))
+        finally:
+            for written in spools:
+                written.discard()  # a kept upload was moved away: this removes only refusals
         response = json_response(file_json(stored), backend.profile.file_create_status)
         return idem.bind(upload.fingerprint, response)
 
@@ -212,7 +226,21 @@ async def get_file_content(request: Request) -> Response:
     stored = backend.get_file(None, request.path_params["file_id"])
     if request.path_params["name"] != stored.name:
         raise NotFound("No such file.", rule="file_not_found")
-    return Response(stored.data, media_type=stored.mime_type)
+    handle = backend.open_file(stored)
+    if stored.size_bytes <= SMALL_FILE:
+        with handle:
+            return Response(handle.read(), media_type=stored.mime_type)
+    return StreamingResponse(
+        _chunks(handle),
+        media_type=stored.mime_type,
+        headers={"Content-Length": str(stored.size_bytes)},
+    )
+
+
+def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def _route(path: str, endpoint: Callable, method: str) -> Route:

@@ -1,4 +1,8 @@
-"""Serving the fake over real HTTP: uvicorn on a socket we bind ourselves (TCP_NODELAY on)."""
+"""Serving the fake over real HTTP: uvicorn on a socket we bind ourselves (TCP_NODELAY on).
+
+The protocol is `protocol.FakeHttpProtocol` (header limit, body timeout, lingering close), and
+shutdown is bounded: whatever clients do, the server stops within GRACEFUL_SECONDS.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ import threading
 from typing import Any
 
 import uvicorn
+
+from .protocol import BODY_TIMEOUT, protocol_class
+
+GRACEFUL_SECONDS = 3  # after SIGTERM/SIGINT, requests still running get this long, then stop
 
 
 def keep_full_collections_short() -> None:
@@ -40,14 +48,18 @@ def base_url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def uvicorn_server(app: Any, log_level: str = "warning") -> uvicorn.Server:
+def uvicorn_server(
+    app: Any, log_level: str = "warning", *, body_timeout: float = BODY_TIMEOUT
+) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
+        http=protocol_class(app, body_timeout=body_timeout),
         log_level=log_level,
         lifespan="off",
         access_log=False,
         server_header=False,
         date_header=True,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
     return uvicorn.Server(config)
 
@@ -56,12 +68,18 @@ class ServerThread:
     """Runs an ASGI app under uvicorn in a daemon thread on 127.0.0.1 (port 0 = any free port)."""
 
     def __init__(
-        self, app: Any, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "warning",
+        *,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.app = app
         self.socket = bind_socket(host, port)
         self.url = base_url_of(self.socket)
-        self._server = uvicorn_server(app, log_level)
+        self._server = uvicorn_server(app, log_level, body_timeout=body_timeout)
         self._thread = threading.Thread(target=self._run, daemon=True, name="rivya-mock-server")
 
     def _run(self) -> None:
