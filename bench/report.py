@@ -238,7 +238,8 @@ def _others(record: dict) -> list[str]:
             f"{direct['requests_per_round']:,}): create {direct['fake_create_us']} us "
             f"(bare Starlette route {direct['bare_create_us']} us, {direct['create_ratio']}x), "
             f"poll {direct['fake_poll_us']} us (bare {direct['bare_poll_us']} us, "
-            f"{direct['poll_ratio']}x)"
+            f"{direct['poll_ratio']}x); create with an Idempotency-Key {direct['fake_keyed_create_us']} "
+            f"us ({direct['keyed_create_ratio']}x)"
         )
     if inprocess:
         lines.append(

@@ -83,7 +83,7 @@ class Idempotency:
 
     def __init__(self, request: Request, backend: Backend, account_id: str, route: str) -> None:
         self.store = backend.idempotency
-        self.key = request.headers.get("idempotency-key")
+        self.key = header(request.scope, b"idempotency-key")
         if self.key is not None:
             check_key_syntax(self.key)
         self.scope = (account_id, route, self.key or "")
