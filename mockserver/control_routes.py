@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
@@ -120,7 +121,9 @@ async def get_clock(request: Request) -> Response:
 
 async def advance_clock(request: Request) -> Response:
     body = await _body(request, {"seconds"})
-    return json_response(_control(request).advance(_field(body, "seconds")))
+    # in a worker thread: it waits for the webhook attempts now due, which must not hold the loop
+    advanced = await run_in_threadpool(_control(request).advance, _field(body, "seconds"))
+    return json_response(advanced)
 
 
 async def set_progression(request: Request) -> Response:
@@ -243,4 +246,7 @@ def control_routes() -> list[Route]:
 
 def control_mount() -> Mount:
     """The control API under `/_mock`, with no trailing-slash redirects."""
-    return Mount("/_mock", app=ControlGate(Router(control_routes(), redirect_slashes=False)))
+    from .webhooks.control_routes import webhook_control_routes  # it builds on this module
+
+    routes = control_routes() + webhook_control_routes()
+    return Mount("/_mock", app=ControlGate(Router(routes, redirect_slashes=False)))
