@@ -23,7 +23,17 @@ def pytest_args(args: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The kit's own --help and --version; --help-pytest is pytest's; anything else runs it."""
+    from .usage import usage, version_line
+
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--help" in args or "-h" in args:
+        print(usage())
+        return 0
+    if "--version" in args:
+        print(version_line())
+        return 0
+    args = ["--help" if a == "--help-pytest" else a for a in args]
     return int(pytest.main(pytest_args(args)))
 
 
