@@ -70,7 +70,13 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
 
 
 def banner(
-    url: str, key: str, credits: int, *, seed: int | None = None, control_token: bool = False
+    url: str,
+    key: str,
+    credits: int,
+    *,
+    seed: int | None = None,
+    control_token: bool = False,
+    webhook_urls: str = "public",
 ) -> str:
     lines = [
         f"Rivya mock listening on {url}",
@@ -84,6 +90,13 @@ def banner(
         )
     if control_token:
         lines.append("Control plane: /_mock needs 'Authorization: Bearer <control token>'")
+    if webhook_urls == "local":
+        lines.append("Webhooks: receivers on this machine are accepted (webhook_urls=local)")
+    else:
+        lines.append(
+            "Webhooks: public https URLs only; --set webhook_urls=local accepts a receiver "
+            "on this machine"
+        )
     return "\n".join(lines)
 
 
@@ -111,7 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     url = base_url_of(sock)
     account_id = backend.accounts.keys[key].account_id
     credits = backend.ledger.balance(account_id)
-    print(banner(url, key, credits, seed=args.seed, control_token=bool(token)), flush=True)
+    shown = banner(
+        url,
+        key,
+        credits,
+        seed=args.seed,
+        control_token=bool(token),
+        webhook_urls=profile.webhook_urls,
+    )
+    print(shown, flush=True)
     keep_full_collections_short()
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn_server(app, args.log_level).run(sockets=[sock])
