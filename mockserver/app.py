@@ -8,7 +8,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -86,8 +85,6 @@ def create_app(
     app = Starlette(
         routes=[*public_routes(), *webhook_routes(), control_mount()],
         lifespan=_lifespan,
-        # the journal sits outside the faults, so it records what each fault answered
-        middleware=[Middleware(JournalMiddleware), Middleware(FaultMiddleware)],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
@@ -98,6 +95,9 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.backend = backend or Backend(profile, clock=clock, seed=seed)
     app.state.dispatcher = Dispatcher(app.state, webhook_transport)
-    app.state.control = Control(app.state)
+    app.state.control = control = Control(app.state)
     app.state.control_token = control_token or None
+    # added innermost first: the journal sits outside the faults, so it records what each answered
+    app.add_middleware(FaultMiddleware, control=control)
+    app.add_middleware(JournalMiddleware, control=control)
     return app

@@ -106,6 +106,7 @@ class MockServer:
             self._server.stop()
             self._server = None
         self.app.state.dispatcher.stop()  # in-process, it started on first need
+        self.control.backend.close()  # uploaded bytes live on disk until the server stops
 
     def __enter__(self) -> MockServer:
         return self.start()

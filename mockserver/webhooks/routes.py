@@ -3,18 +3,18 @@ operation of the backend's `Webhooks` and back."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from ..accounts import ApiKey
 from ..backend import Backend
 from ..errors import ValidationFailed
 from ..responses import json_response, read_json_body
-from ..routes import api_operation
+from ..routes import Operation, api_operation
 from ..schemas import first_error
 from ..validation import parse_json
 from .urls import check_webhook_url
@@ -119,14 +119,20 @@ async def list_events(request: Request, backend: Backend, key: ApiKey | None) ->
     return json_response(list_json([event_json(e) for e in events]))
 
 
-def _resource(path: str, handlers: dict[str, Callable[[Request], Awaitable[Response]]]) -> Route:
+class _Methods:
+    """An ASGI app that hands each request to the Operation of its method."""
+
+    def __init__(self, operations: dict[str, Operation]) -> None:
+        self.operations = operations
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.operations[scope["method"]](scope, receive, send)
+
+
+def _resource(path: str, operations: dict[str, Operation]) -> Route:
     """One route per path, so that a wrong method's 405 lists every allowed one in `Allow`."""
-
-    async def endpoint(request: Request) -> Response:
-        return await handlers[request.method](request)
-
-    route = Route(path, endpoint, methods=list(handlers))
-    route.methods = set(handlers)  # no automatic HEAD
+    route = Route(path, _Methods(operations), methods=list(operations))
+    route.methods = set(operations)  # no automatic HEAD
     return route
 
 
