@@ -73,7 +73,13 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
 
 
 def banner(
-    url: str, key: str, credits: int, *, seed: int | None = None, control_token: bool = False
+    url: str,
+    key: str,
+    credits: int,
+    *,
+    seed: int | None = None,
+    control_token: bool = False,
+    webhook_urls: str = "public",
 ) -> str:
     lines = [
         f"Rivya mock listening on {url}",
@@ -87,6 +93,13 @@ def banner(
         )
     if control_token:
         lines.append("Control plane: /_mock needs 'Authorization: Bearer <control token>'")
+    if webhook_urls == "local":
+        lines.append("Webhooks: receivers on this machine are accepted (webhook_urls=local)")
+    else:
+        lines.append(
+            "Webhooks: public https URLs only; --set webhook_urls=local accepts a receiver "
+            "on this machine"
+        )
     return "\n".join(lines)
 
 
@@ -109,7 +122,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         parser.exit(1, f"rivya-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
     url = base_url_of(sock)
-    print(banner(url, key, credits, seed=args.seed, control_token=bool(token)), flush=True)
+    shown = banner(
+        url,
+        key,
+        credits,
+        seed=args.seed,
+        control_token=bool(token),
+        webhook_urls=profile.webhook_urls,
+    )
+    print(shown, flush=True)
     keep_full_collections_short()
     # uvicorn re-raises SIGTERM once it has stopped: exit through `finally`, not by the signal
     previous = signal.signal(signal.SIGTERM, _exit_quietly)
