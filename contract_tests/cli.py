@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,18 @@ def pytest_args(args: Sequence[str]) -> list[str]:
     return [*folder, *quiet, "-rfEs", *args]
 
 
+def kit_version() -> str:
+    try:
+        return version("rivya-mock")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in args:  # ours, not pytest's
+        print(f"rivya-contract {kit_version()}")
+        return 0
     return int(pytest.main(pytest_args(args)))
 
 

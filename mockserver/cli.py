@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from .app import create_app
 from .backend import Backend
 from .clock import make_clock
+from .inspector import install_request_log
+from .inspector.samples import copy_samples
 from .profile import Profile, ProfileError, apply_knobs, load_profile_file, parse_assignment
 from .server import base_url_of, bind_socket, keep_full_collections_short, uvicorn_server
 
@@ -21,10 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["serve"],
+        choices=["serve", "samples"],
         default="serve",
-        help="what to do (only `serve`, the default)",
+        help="`serve` (the default), or `samples DIR`: copy the sample media files into DIR",
     )
+    parser.add_argument("directory", nargs="?", help=argparse.SUPPRESS)
+    parser.add_argument("--version", action="version", version=f"rivya-mock {package_version()}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=None, help="fixes ids, outcomes and faults")
@@ -47,10 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
-        default="warning",
+        default="info",
         choices=["critical", "error", "warning", "info", "debug", "trace"],
+        help="info: a line per request; warning: rejections and faults only; debug: uvicorn too",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no request log (the banner still prints)"
     )
     return parser
+
+
+def package_version() -> str:
+    try:
+        return version("rivya-mock")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def resolve_profile(args: argparse.Namespace) -> Profile:
@@ -60,17 +77,28 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
     return apply_knobs(profile, assignments)
 
 
-def banner(url: str, key: str, credits: int) -> str:
+def banner(url: str, key: str, credits: int, control_token: str | None = None) -> str:
+    inspector = f"{url}/_mock/ui" + (f"?token={control_token}" if control_token else "")
     return (
         f"Rivya mock listening on {url}\n"
         f"API key: {key} ({credits} credits)\n"
-        f"Try: curl -s {url}/api/v1/credits -H 'Authorization: Bearer {key}'"
+        f"Try: curl -s {url}/api/v1/credits -H 'Authorization: Bearer {key}'\n"
+        f"Inspector: {inspector}"
     )
+
+
+def uvicorn_level(args: argparse.Namespace) -> str:
+    """uvicorn's own lines (start-up chatter) only when asked for debug or trace."""
+    return args.log_level if args.log_level in ("debug", "trace") else "warning"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "samples":
+        return copy_samples(parser, args.directory)
+    if args.directory is not None:
+        parser.error(f"unexpected argument {args.directory!r}")
     try:
         profile = resolve_profile(args)
     except ProfileError as exc:
@@ -88,9 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     url = base_url_of(sock)
     account_id = backend.accounts.keys[key].account_id
     print(banner(url, key, backend.ledger.balance(account_id)), flush=True)
+    if not args.quiet:
+        level = getattr(logging, args.log_level.upper(), logging.DEBUG)  # trace: DEBUG
+        install_request_log(app.state.control, sys.stderr, level)
     keep_full_collections_short()
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn_server(app, args.log_level).run(sockets=[sock])
+        uvicorn_server(app, uvicorn_level(args)).run(sockets=[sock])
     return 0
 
 

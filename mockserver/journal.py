@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ class Record:
     fault: dict[str, Any] | None
     body_size: int
     body_prefix: bytes
+    duration: float = 0.0  # seconds of real time from the request's start to its end
 
     def header(self, name: bytes) -> str:
         for key, value in self.headers:
@@ -93,10 +95,14 @@ class Journal:
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self.account_of = account_of
+        self.listeners: list[Callable[[int, Record], None]] = []
 
     def record(self, record: Record) -> None:
         with self._lock:
-            self._records.append((next(self._seq), record))
+            seq = next(self._seq)
+            self._records.append((seq, record))
+        for listener in self.listeners:  # observers (the terminal log), told outside the lock
+            listener(seq, record)
 
     def clear(self) -> None:
         with self._lock:
@@ -126,6 +132,7 @@ class Journal:
             "rule": getattr(error, "rule", None),
             "message": getattr(error, "message", None),
             "fault": record.fault,
+            "duration_ms": round(record.duration * 1000, 3),
             "account": self.account_of(record.header(b"authorization")),
             "body": body_summary(
                 record.header(b"content-type"), record.declared_size(), record.body_prefix
@@ -183,6 +190,7 @@ class JournalMiddleware:
         state = scope.setdefault("state", {})
         tap = _BodyTap(receive)
         status: list[int] = []
+        started = time.perf_counter()
 
         async def tapped_send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -211,5 +219,6 @@ class JournalMiddleware:
                     fault=fault,
                     body_size=tap.size,
                     body_prefix=tap.prefix,
+                    duration=time.perf_counter() - started,
                 )
             )
