@@ -12,6 +12,7 @@ from .backend import Backend
 from .clock import Clock
 from .control import Control
 from .control_routes import control_mount
+from .cors import PublicCors
 from .errors import ApiError, InternalError, NotFound, ValidationFailed
 from .faults import FaultMiddleware
 from .journal import JournalMiddleware
@@ -57,8 +58,13 @@ def create_app(
     """A fake Rivya API. Pass a `backend` to share state, or let one be built from the profile."""
     app = Starlette(
         routes=[*public_routes(), control_mount()],
-        # the journal sits outside the faults, so it records what each fault answered
-        middleware=[Middleware(JournalMiddleware), Middleware(FaultMiddleware)],
+        # the journal sits outside the faults, so it records what each fault answered; CORS
+        # outside both, so that fault answers carry its headers too
+        middleware=[
+            Middleware(PublicCors),
+            Middleware(JournalMiddleware),
+            Middleware(FaultMiddleware),
+        ],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
