@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route, Router
 
 from .control import Control
 from .errors import ValidationFailed
+from .inspector.routes import inspector_routes
 from .responses import json_response
 
 CONTROL_BODY_LIMIT = 100_000
@@ -209,6 +210,7 @@ def control_routes() -> list[Route]:
         _route("/faults", add_fault, "POST"),
         _route("/faults", clear_faults, "DELETE"),
         _route("/chaos", set_chaos, "POST"),
+        *inspector_routes(),  # the page at /_mock/ui and the paged reads it polls
     ]
 
 
