@@ -53,7 +53,9 @@ def request_line(entry: dict[str, Any], colour: bool = False) -> str:
         message = entry.get("message") or ""
         if len(message) > MESSAGE_CHARS:
             message = message[:MESSAGE_CHARS] + "…"
-        detail = " ".join(str(p) for p in (entry["error_code"], entry.get("rule"), message) if p)
+        rule = entry.get("rule")
+        rule = None if rule == entry["error_code"] else rule  # api_key_missing says it once
+        detail = " ".join(str(p) for p in (entry["error_code"], rule, message) if p)
         parts.append(_paint(detail, _status_colour(status), colour))
     fault = entry.get("fault")
     if fault:
