@@ -231,17 +231,22 @@
     $("forced").replaceChildren(...items);
   }
 
+  // Webhook attempts as the fake's /_mock/webhooks/deliveries lists them (one per request sent);
+  // read loosely, so a field more or less does not break the page.
   function renderDeliveries(list) {
-    const rows = list.map((d) =>
-      row([
-        el("td", d.id, "mono"),
-        el("td", `${d.event_type} ${d.event_id}`, "mono"),
-        d.attempt,
-        el("td", d.status, `status s-${d.status}`),
-        d.response_status ?? d.error ?? "",
-        d.next_attempt_at ? clockTime(d.next_attempt_at) : "",
-      ]),
-    );
+    const rows = list.map((d) => {
+      const response = d.response && typeof d.response === "object" ? d.response.status : d.response_status;
+      const outcome = d.error || (response ?? d.status ?? "");
+      const fault = d.fault ? ` [fault ${d.fault}]` : "";
+      return row([
+        el("td", d.delivery_id || d.id || "", "mono"),
+        el("td", `${d.event_type || ""} ${d.event_id || ""}`, "mono"),
+        d.attempt ?? "",
+        el("td", `${outcome}${fault}`, `status ${typeof response === "number" ? statusClass(response) : ""}`),
+        el("td", (d.request && d.request.url) || d.endpoint_id || "", "mono"),
+        el("td", clockTime(d.attempted_at || d.created_at || ""), "mono"),
+      ]);
+    });
     fill("delivery-rows", rows, 6, "No deliveries yet.");
   }
 
@@ -276,10 +281,10 @@
   async function deliveries() {
     if (state.deliveries === null) return null;
     try {
-      const data = await api("GET", "/webhooks/deliveries");
+      const data = await api("GET", "/webhooks/deliveries?limit=100");
       const list = Array.isArray(data) ? data : data.data || [];
       state.deliveries = true;
-      return list.slice(0, 100);
+      return list.slice(-100).reverse(); // oldest first there, newest first here
     } catch (error) {
       if (error.status === 404 || error.status === 405) state.deliveries = null; // none in this fake
       return null;
