@@ -214,6 +214,28 @@ def control_routes() -> list[Route]:
     ]
 
 
+def one_route_per_path(routes: list[Route]) -> list[Route]:
+    """Routes sharing a path merged into one that dispatches on the method, so that a wrong
+    method's 405 names every allowed method in `Allow` (Starlette stops at the first partial)."""
+    by_path: dict[str, list[Route]] = {}
+    for route in routes:
+        by_path.setdefault(route.path, []).append(route)
+    merged = []
+    for path, group in by_path.items():
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        handlers = {method: route.endpoint for route in group for method in route.methods or ()}
+
+        async def dispatch(request: Request, handlers: dict[str, Callable] = handlers) -> Response:
+            return await handlers[request.method](request)
+
+        route = Route(path, dispatch, methods=list(handlers))
+        route.methods = set(handlers)  # no automatic HEAD
+        merged.append(route)
+    return merged
+
+
 def control_mount() -> Mount:
     """The control API under `/_mock`, with no trailing-slash redirects."""
-    return Mount("/_mock", app=Router(control_routes(), redirect_slashes=False))
+    return Mount("/_mock", app=Router(one_route_per_path(control_routes()), redirect_slashes=False))

@@ -133,3 +133,13 @@ def test_inspector_reads_are_not_journaled(client):
     client.get("/_mock/ui")
     client.get("/_mock/tasks")
     assert client.get("/_mock/requests").json() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [("/_mock/accounts", {"GET", "POST"}), ("/_mock/outcomes", {"GET", "POST"})],
+)
+def test_a_wrong_method_names_every_allowed_method(client, path, allowed):
+    response = client.request("PATCH", path)
+    assert is_error(response, "validation_failed", 405)
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
