@@ -6,10 +6,12 @@ public envelope (validation_failed, not_found).
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
@@ -228,7 +230,10 @@ def one_route_per_path(routes: list[Route]) -> list[Route]:
         handlers = {method: route.endpoint for route in group for method in route.methods or ()}
 
         async def dispatch(request: Request, handlers: dict[str, Callable] = handlers) -> Response:
-            return await handlers[request.method](request)
+            handler = handlers[request.method]
+            if inspect.iscoroutinefunction(handler):
+                return await handler(request)
+            return await run_in_threadpool(handler, request)  # as Route does for a plain function
 
         route = Route(path, dispatch, methods=list(handlers))
         route.methods = set(handlers)  # no automatic HEAD

@@ -104,6 +104,11 @@ class Journal:
         for listener in self.listeners:  # observers (the terminal log), told outside the lock
             listener(seq, record)
 
+    def last_seq(self) -> int:
+        """The `seq` of the newest entry (0 when empty), without building any entry."""
+        with self._lock:
+            return self._records[-1][0] if self._records else 0
+
     def clear(self) -> None:
         with self._lock:
             self._records.clear()

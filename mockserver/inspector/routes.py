@@ -83,17 +83,17 @@ def _params(request: Request, ints: set[str], allowed: set[str]) -> dict[str, An
     return values
 
 
-async def get_overview(request: Request) -> Response:
+def get_overview(request: Request) -> Response:
     _params(request, set(), set())
     return json_response(overview(request.app.state.control))
 
 
-async def list_tasks(request: Request) -> Response:
+def list_tasks(request: Request) -> Response:
     query = _params(request, {"offset", "limit"}, {"offset", "limit", "status", "account", "model"})
     return json_response(task_page(request.app.state.control, **query))
 
 
-async def list_accounts(request: Request) -> Response:
+def list_accounts(request: Request) -> Response:
     query = _params(request, {"offset", "limit"}, {"offset", "limit"})
     return json_response(account_page(request.app.state.control, **query))
 
@@ -103,6 +103,10 @@ async def result_image(request: Request) -> Response:
     page's thumbnails then neither need the public routes nor fill the request journal."""
     task = request.app.state.backend.result_task(request.path_params["task_id"])
     return Response(png(*result_size(task.params)), media_type="image/png")
+
+
+# get_overview, list_tasks and list_accounts are plain functions: Starlette runs them in its
+# thread pool, so a filtered scan of many tasks never stalls the event loop that serves the API.
 
 
 def _route(path: str, endpoint: Any) -> Route:

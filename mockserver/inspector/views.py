@@ -35,8 +35,8 @@ def _page_bounds(offset: Any, limit: Any) -> tuple[int, int]:
 def overview(control: Control) -> dict[str, Any]:
     """The fake at a glance: clock, switches, counts, the newest journal seq, faults, outcomes."""
     backend = control.backend
+    newest = control.journal.last_seq()
     with backend.lock:
-        newest = control.journal.entries(limit=1)
         return {
             "clock": clock_json(backend.clock),
             "seed": backend.streams.seed,
@@ -48,7 +48,7 @@ def overview(control: Control) -> dict[str, Any]:
                 "accounts": len(backend.accounts.accounts),
                 "files": len(backend.files),
             },
-            "last_request": newest[0]["seq"] if newest else 0,
+            "last_request": newest,
             "faults": control.fault_rules(),
             "forced_outcomes": [forced_json(f) for f in backend.forced_outcomes if f.count],
         }
@@ -73,23 +73,24 @@ def task_page(
         raise _invalid(f"status: must be one of {', '.join(STATUSES)}")
     account_id = None if account is None else control.account_id(account)
     backend = control.backend
+    if account_id is None and model is None and status is None:
+        with backend.lock:
+            now, total = backend.clock.now(), len(backend.tasks)
+            page = list(itertools.islice(reversed(backend.tasks.values()), offset, offset + limit))
+            data = [_task_row(task_json(t, now), now - t.created_at) for t in page]
+        return {"total": total, "offset": offset, "limit": limit, "data": data}
+    with backend.lock:  # a filter scans every task: do it on a copy, not holding the API up
+        now, tasks = backend.clock.now(), list(backend.tasks.values())
+    chosen = [
+        t
+        for t in reversed(tasks)
+        if (account_id is None or t.account_id == account_id)
+        and (model is None or t.model.id == model)
+        and (status is None or t.status_at(now) == status)
+    ]
     with backend.lock:
-        now = backend.clock.now()
-        tasks: Any = reversed(backend.tasks.values())
-        if account_id is not None or model is not None or status is not None:
-            tasks = [
-                t
-                for t in tasks
-                if (account_id is None or t.account_id == account_id)
-                and (model is None or t.model.id == model)
-                and (status is None or t.status_at(now) == status)
-            ]
-            total = len(tasks)
-        else:
-            total = len(backend.tasks)
-        page = itertools.islice(tasks, offset, offset + limit)
-        data = [_task_row(task_json(t, now), now - t.created_at) for t in page]
-    return {"total": total, "offset": offset, "limit": limit, "data": data}
+        data = [_task_row(task_json(t, now), now - t.created_at) for t in chosen[offset:][:limit]]
+    return {"total": len(chosen), "offset": offset, "limit": limit, "data": data}
 
 
 def _task_row(task: dict[str, Any], age: float) -> dict[str, Any]:
