@@ -8,14 +8,8 @@ from urllib.parse import quote
 
 import httpx
 
-from .checks import (
-    DECIDED_SCHEMAS,
-    body_of,
-    conforms_to_schema,
-    finding,
-    is_not_server_error,
-    schema_problems,
-)
+from .checks import conforms_to_schema, finding, is_not_server_error, schema_problems
+from .decisions import SHAPE_OBSERVATIONS
 from .journal import Journal
 from .observations import Observations
 
@@ -79,11 +73,13 @@ class Api:
         if status >= 400:
             conforms_to_schema(response, "error.json")
         elif 200 <= status < 300:
-            if schema in DECIDED_SCHEMAS:
-                problems = schema_problems(body_of(response), schema)
-                self.observations.record(f"{schema} conforms", problems or True)
-            elif schema is not None:
-                conforms_to_schema(response, schema)
+            if schema is not None:
+                body = conforms_to_schema(response, schema)
+                if schema in SHAPE_OBSERVATIONS:
+                    departures = schema_problems(body, schema, decisions=True)
+                    self.observations.record(
+                        SHAPE_OBSERVATIONS[schema], departures or "as rivya-mock"
+                    )
         else:
             raise AssertionError(finding(f"unexpected status {status}", response))
 

@@ -16,6 +16,9 @@ class Budget:
         self.limit = limit
         self._spent = 0
         self._lock = threading.Lock()
+        # Credits set aside for the one invalid body a broken target may accept (see spending).
+        self.guard = 0
+        self.guard_spent = False
 
     @property
     def spent(self) -> int:
@@ -44,6 +47,20 @@ class Budget:
         """Give back a reservation the server did not charge (the request was refused)."""
         with self._lock:
             self._spent = max(0, self._spent - cost)
+
+    def set_aside_guard(self, cost: int) -> None:
+        """Reserve `cost` now, so checks of refused bodies can run whatever the paid checks spend."""
+        if self.limit is not None and not self.guard and self.try_reserve(cost):
+            self.guard = cost
+
+    def spend_guard(self) -> None:
+        """An invalid body was accepted and charged: the guard is gone (and stays spent)."""
+        self.guard, self.guard_spent = 0, True
+
+    @property
+    def charged(self) -> int:
+        """What the run may have cost: everything reserved except an unspent guard."""
+        return self._spent - self.guard
 
     def affordable(self, cost: int) -> int | None:
         """How many creates of `cost` still fit (None: unlimited)."""

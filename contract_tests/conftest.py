@@ -5,14 +5,19 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import platformdirs
 import pytest
-from hypothesis import HealthCheck, core, settings
+from hypothesis import HealthCheck, configuration, core, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import InvalidArgument
 
 from .catalog import Catalog
+from .checks import is_success
 from .journal import Journal
+from .media import tiny_png
 from .observations import Observations
 from .options import Settings, add_options, read_settings
 from .polling import finish_open_tasks
@@ -36,6 +41,8 @@ class Kit:
     saved_profile: str = "default"
     saved_profiles: dict[str, Any] = field(default_factory=dict)
     saved_seed: Any = None
+    saved_home: Any = None
+    hypothesis_db: Path | None = None
 
 
 KIT = pytest.StashKey[Kit]()
@@ -44,17 +51,28 @@ KIT = pytest.StashKey[Kit]()
 KIT_PROFILES = {"ci": 10, "thorough": 200}  # max_examples of each
 
 
+def hypothesis_folder(chosen: str | None) -> Path:
+    """Where Hypothesis keeps its examples: the user's choice, else a user cache folder."""
+    folder = Path(chosen) if chosen else Path(platformdirs.user_cache_dir("rivya-contract"))
+    return folder.expanduser() / ("" if chosen else "hypothesis")
+
+
 def _hypothesis_setup(config: pytest.Config, kit: Kit) -> None:
     # Remember what this process had, so a run inside another test session leaves it unchanged.
     kit.saved_profile = settings.get_current_profile_name()
     kit.saved_profiles = {name: _registered(name) for name in KIT_PROFILES}
     kit.saved_seed = core.global_force_seed
+    kit.saved_home = getattr(configuration, "__hypothesis_home_directory", None)
+    kit.hypothesis_db = hypothesis_folder(kit.settings.hypothesis_db)
+    # Hypothesis' own files (its unicode cache) go there too, never to ./.hypothesis.
+    configuration.set_hypothesis_home_dir(kit.hypothesis_db)
+    database = DirectoryBasedExampleDatabase(kit.hypothesis_db / "examples")
     for name, examples in KIT_PROFILES.items():
         settings.register_profile(
             name,
             max_examples=examples,
             deadline=None,
-            database=None,
+            database=database,
             suppress_health_check=[HealthCheck.too_slow],
         )
     settings.load_profile(config.getoption("hypothesis_profile", default=None) or "ci")
@@ -79,6 +97,7 @@ def _hypothesis_restore(kit: Kit) -> None:
             settings.register_profile(name, saved)
     settings.load_profile(kit.saved_profile)
     core.global_force_seed = kit.saved_seed
+    configuration.set_hypothesis_home_dir(kit.saved_home)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -107,17 +126,42 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     kit = config.stash[KIT]
     s = kit.settings
+    budget = f"{s.max_credits} credits" if s.max_credits is not None else "unlimited"
     return [
-        f"rivya-contract: target {s.base_url or 'built-in fake (in-process)'}, "
-        f"max credits {s.max_credits if s.max_credits is not None else 'unlimited'}, seed {kit.seed}"
+        f"rivya-contract {kit_version()}: target {s.base_url or 'built-in fake (in-process)'}",
+        f"rivya-contract: budget {budget} (--max-credits), seed {kit.seed} (--seed), "
+        f"Hypothesis database {kit.hypothesis_db}",
     ]
+
+
+def kit_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rivya-mock")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collection_finish(session: pytest.Session) -> Iterator[None]:
+    # The target is reached once the checks are known, so the header can say what was found.
+    yield
+    config = session.config
+    kit = config.stash[KIT]
+    if not session.items or config.option.collectonly:
+        return
+    target = _target(kit, config)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"rivya-contract: {target.description}; {target.control_note}")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     kit = terminalreporter.config.stash[KIT]
     budget = kit.target.budget if kit.target else None
     spent = (
-        f", spent {budget.spent} of {budget.limit} credits"
+        f", spent {budget.charged} of {budget.limit} credits"
         if budget and budget.limit is not None
         else ""
     )
@@ -132,15 +176,19 @@ def kit(pytestconfig: pytest.Config) -> Kit:
     return pytestconfig.stash[KIT]
 
 
-@pytest.fixture(scope="session")
-def target(kit: Kit, pytestconfig: pytest.Config) -> Target:
+def _target(kit: Kit, config: pytest.Config) -> Target:
     if kit.target is None:
         if kit.settings.in_process:
-            factory = pytestconfig.stash.get(APP_FACTORY, None)
+            factory = config.stash.get(APP_FACTORY, None)
             kit.target = fake_target(kit.settings, kit.journal, kit.observations, factory)
         else:
             kit.target = http_target(kit.settings, kit.journal, kit.observations)
     return kit.target
+
+
+@pytest.fixture(scope="session")
+def target(kit: Kit, pytestconfig: pytest.Config) -> Target:
+    return _target(kit, pytestconfig)
 
 
 @pytest.fixture(autouse=True)
@@ -155,7 +203,23 @@ def _journal_scope(kit: Kit, request: pytest.FixtureRequest) -> Iterator[None]:
 def catalog(target: Target) -> Catalog:
     response = target.api.list_models()
     assert response.is_success, "GET /api/v1/models must succeed to run the kit"
-    return Catalog(response.json()["data"])
+    catalog = Catalog(response.json()["data"])
+    # One dearest create is set aside for an invalid body a broken target might accept (spending).
+    target.budget.set_aside_guard(catalog.dearest())
+    return catalog
+
+
+@pytest.fixture(scope="session")
+def reference_url(target: Target) -> str | None:
+    """The URL of an image the main account uploaded, to reference (None: no url field)."""
+    response = target.api.upload_file(
+        target.keys.main,
+        file=("reference.png", tiny_png(), "image/png"),
+        fields={"kind": "image"},
+    )
+    is_success(response)
+    url = response.json().get("url") if isinstance(response.json(), dict) else None
+    return url if isinstance(url, str) else None
 
 
 def _key(target: Target, role: str, flag: str) -> str:
@@ -183,5 +247,5 @@ def revoked_key(target: Target) -> str:
 @pytest.fixture
 def control_plane(target: Target) -> Target:
     if not target.control_plane:
-        pytest.skip("needs the fake's control plane (POST /_mock/clock/advance did not answer 200)")
+        pytest.skip(f"needs a rivya-mock's control plane: {target.control_note}")
     return target

@@ -58,6 +58,25 @@ OPTIONS = (
         "RIVYA_POLL_TIMEOUT",
         "seconds a task may take to finish (default 600)",
     ),
+    (
+        "--poll-interval",
+        "rivya_poll_interval",
+        "RIVYA_POLL_INTERVAL",
+        "seconds between polls of a target without a control plane (default: as the docs "
+        "advise, 2.5 s then 5 s)",
+    ),
+    (
+        "--control-token",
+        "rivya_control_token",
+        "RIVYA_MOCK_CONTROL_TOKEN",
+        "token of a rivya-mock's control plane (sent as Authorization: Bearer on /_mock)",
+    ),
+    (
+        "--hypothesis-db",
+        "rivya_hypothesis_db",
+        "RIVYA_HYPOTHESIS_DB",
+        "folder of Hypothesis' example database (default: a user cache folder)",
+    ),
 )
 
 
@@ -87,6 +106,18 @@ def _flag_dest(flag: str) -> str:
     return flag.lstrip("-").replace("-", "_")
 
 
+def _float(value: str | None, flag: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise pytest.UsageError(f"{flag} expects a number of seconds, got {value!r}") from None
+    if not number >= 0:
+        raise pytest.UsageError(f"{flag} must not be negative, got {value!r}")
+    return number
+
+
 def _int(value: str | None, flag: str) -> int | None:
     if value in (None, ""):
         return None
@@ -111,6 +142,9 @@ class Settings:
     report: str | None = None
     profile_out: str | None = None
     poll_timeout: float = 600.0
+    poll_interval: float | None = None
+    control_token: str | None = None
+    hypothesis_db: str | None = None
 
     @property
     def in_process(self) -> bool:
@@ -131,7 +165,9 @@ def read_settings(config: pytest.Config) -> Settings:
     max_credits = _int(raw["--max-credits"], "--max-credits")
     if base_url and max_credits is None:
         max_credits = 0  # a real target spends real money: nothing unless asked
-    timeout = _int(raw["--poll-timeout"], "--poll-timeout")
+    timeout = _float(raw["--poll-timeout"], "--poll-timeout")
+    if max_credits is not None and max_credits < 0:
+        raise pytest.UsageError(f"--max-credits must not be negative, got {max_credits}")
     return Settings(
         base_url=base_url.rstrip("/") if base_url else None,
         api_key=raw["--api-key"],
@@ -143,5 +179,8 @@ def read_settings(config: pytest.Config) -> Settings:
         examples=_int(raw["--examples"], "--examples"),
         report=raw["--report"],
         profile_out=raw["--profile-out"],
-        poll_timeout=float(timeout) if timeout else 600.0,
+        poll_timeout=timeout if timeout else 600.0,
+        poll_interval=_float(raw["--poll-interval"], "--poll-interval"),
+        control_token=raw["--control-token"],
+        hypothesis_db=raw["--hypothesis-db"],
     )

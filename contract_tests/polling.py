@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -33,22 +35,74 @@ def follows_lifecycle(
     )
 
 
-def poll_to_end(target: Target, key: str, task: dict[str, Any]) -> dict[str, Any]:
-    """Poll until succeeded or failed; every snapshot must follow the lifecycle. Returns the last."""
+def poll_to_end(
+    target: Target, key: str, task: dict[str, Any], *, balance_before: int | None = None
+) -> dict[str, Any]:
+    """Poll until succeeded or failed; every snapshot must follow the lifecycle. Returns the last.
+
+    With `balance_before` (the balance before this task was created, nothing else open), the
+    balance is read before each poll: once the task has failed, GET /credits must show the refund
+    whoever polls (spec §6, §7), judged by the server's own `Date` against the task's `updated_at`."""
     waited, delay = 0.0, FIRST_POLL
+    reads: list[tuple[datetime | None, int]] = []
     while task["status"] not in TERMINAL:
         assert waited < target.poll_timeout, (
             f"task {task['id']} still {task['status']} after {waited:.0f} s (--poll-timeout)"
         )
         target.pacer.wait(delay)
         waited, delay = waited + delay, POLL_INTERVAL
+        if balance_before is not None:
+            reads.append(_balance_read(target, key))
         response = target.api.get_generation(task["id"], key)
         is_success(response)
         snapshot = response.json()
         follows_lifecycle(task, snapshot, response)
         task = snapshot
     target.api.open_tasks.pop(task["id"], None)
+    if balance_before is not None and task["status"] == "failed":
+        refunded_before_polling(task, balance_before, reads)
     return task
+
+
+def _balance_read(target: Target, key: str) -> tuple[datetime | None, int]:
+    response = target.api.get_credits(key)
+    is_success(response)
+    try:
+        when: datetime | None = parsedate_to_datetime(response.headers["date"])
+    except (KeyError, TypeError, ValueError):
+        when = None
+    return when, response.json()["current_credits"]
+
+
+def _timestamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def refunded_before_polling(
+    task: dict[str, Any], before: int, reads: list[tuple[datetime | None, int]]
+) -> None:
+    """Every balance read at least a second after the failure already holds the refund."""
+    failed_at = _timestamp(task["updated_at"])
+    for when, balance in reads:
+        if when is not None and (when - failed_at).total_seconds() >= 1.0:
+            assert balance == before, (
+                f"task {task['id']} failed at {task['updated_at']}, but GET /credits at "
+                f"{when:%H:%M:%S} (before anyone polled it) showed {balance}, not the refunded "
+                f"{before}: a refund shows when the task fails, whoever polls (spec §6, §7)"
+            )
+
+
+def stays_the_same(target: Target, key: str, task: dict[str, Any], times: int = 2) -> None:
+    """A finished task is finished for good: polled again later, every field is unchanged."""
+    for _ in range(times):
+        target.pacer.wait(POLL_INTERVAL)
+        response = target.api.get_generation(task["id"], key)
+        is_success(response)
+        again = response.json()
+        changed = {k: (task.get(k), again.get(k)) for k in task if again.get(k) != task.get(k)}
+        assert not changed, finding(
+            f"task {task['id']} changed after it was {task['status']}: {changed}", response
+        )
 
 
 def finish_open_tasks(target: Target) -> None:
@@ -68,7 +122,10 @@ def ended_as_documented(task: dict[str, Any], response: httpx.Response | None = 
             f"{task['final_credits']} != {task['reserved_credits']}{where}"
         )
         result = task["result"]
-        assert result["urls"] and result["primary_url"] == result["urls"][0], (
+        assert len(result["urls"]) == 1, (
+            f"result.urls must hold exactly one URL, got {result['urls']!r}{where}"
+        )
+        assert result["primary_url"] == result["urls"][0], (
             f"result.primary_url must equal result.urls[0], got {result!r}{where}"
         )
     else:

@@ -46,7 +46,7 @@ class Report:
             "seed": kit.seed,
             "reproduce": f"--seed {kit.seed}"
             + (f" --examples {kit.settings.examples}" if kit.settings.examples else ""),
-            "budget": {"limit": budget.limit, "spent": budget.spent} if budget else None,
+            "budget": {"limit": budget.limit, "spent": budget.charged} if budget else None,
             "summary": dict(Counter(c["outcome"] for c in self.checks.values())),
             "observations": kit.observations.summary(),
             "checks": list(self.checks.values()),

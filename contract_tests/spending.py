@@ -33,25 +33,60 @@ def create_paid(
 
 
 def create_refused(
-    target: Target, catalog: Catalog, body: Any, *, idempotency_key: str | None = None
+    target: Target,
+    catalog: Catalog,
+    body: Any,
+    *,
+    idempotency_key: str | None = None,
+    main: bool = False,
 ) -> httpx.Response:
-    """A create that should be refused. A wrongly accepted one would spend, so its cost is reserved
-    first; when the budget cannot cover it, the account that cannot pay (--empty-api-key) sends it."""
+    """A create that should be refused; if the target accepts it, the check fails at once.
+
+    A wrongly accepted body spends, so it is sent by the first of: an account whose credits cost
+    nothing (the kit's own, made through a rivya-mock's control plane, or the in-process fake),
+    the main account while the run's guard (one dearest create set aside from --max-credits) is
+    unspent, or the account that cannot pay (--empty-api-key). Otherwise the check skips.
+    With `main`, the main account sends it (an idempotency key is bound to it), its cost reserved."""
     cost = catalog.cost(body.get("model") if isinstance(body, dict) else None)
-    key, reserved = target.keys.main, cost
-    if not target.budget.try_reserve(cost):
-        if target.keys.empty is None:
-            pytest.skip(
-                "budget: a wrongly accepted create would spend credits; raise --max-credits "
-                "or give --empty-api-key to send refused bodies from an account that cannot pay"
-            )
-        key, reserved = target.keys.empty, 0
+    if main:
+        target.budget.reserve(cost, "a create that should be refused (in case it is accepted)")
+        key, guarded = target.keys.main, False
+    else:
+        key, guarded = _refused_sender(target, cost)
     response = target.api.create_generation(body, key, idempotency_key=idempotency_key)
-    if not response.is_success:
-        target.budget.release(reserved)
+    if main and not response.is_success:
+        target.budget.release(cost)
+    if response.is_success:
+        if guarded:
+            target.budget.spend_guard()
+        raise AssertionError(finding("a request that must be refused was accepted", response))
     if key == target.keys.empty and error_code(response) == "insufficient_credits":
         pytest.skip("inconclusive: the target checked credits before the body; raise --max-credits")
     return response
+
+
+def _refused_sender(target: Target, cost: int) -> tuple[str, bool]:
+    if target.keys.free is not None:
+        return target.keys.free, False
+    if target.budget.limit is None:
+        return target.keys.main, False
+    if target.budget.guard >= cost:
+        return target.keys.main, True
+    if target.keys.empty is not None:
+        return target.keys.empty, False
+    pytest.skip(
+        "budget: a wrongly accepted create would spend credits and the run's guard "
+        + ("was spent by an accepted invalid body" if target.budget.guard_spent else "is too small")
+        + "; give --empty-api-key to send refused bodies from an account that cannot pay"
+    )
+
+
+def refused_settings(target: Target) -> settings:
+    """Hypothesis settings for checks that send invalid bodies: when an accepted one would cost
+    real credits, a found violation is reported as found, never shrunk (each try would spend)."""
+    if target.keys.free is not None or target.budget.limit is None:
+        return settings()
+    return settings(phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
 def error_code(response: httpx.Response) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 import uuid
 from typing import Any
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from .catalog import Catalog, ModelInfo
 
+RATIO = re.compile(r"\d+:\d+")
 TOP_LEVEL_KEYS = frozenset({"model", "prompt", "params", "client_request_id"})
 PROMPT_PREFIX = "contract kit: "
 # Text a prompt may hold: printable, no lone surrogates (a [decision] rule), no control characters.
@@ -34,8 +36,9 @@ def prompts(model: ModelInfo) -> st.SearchStrategy[str]:
 
 
 def params_for(model: ModelInfo) -> st.SearchStrategy[dict[str, str]]:
+    # Params the kit cannot read (a [decision] shape) are left to their defaults.
     return st.fixed_dictionaries(
-        {}, optional={k: st.sampled_from(v) for k, v in model.params.items()}
+        {}, optional={k: st.sampled_from(v) for k, v in (model.params or {}).items()}
     )
 
 
@@ -55,9 +58,7 @@ def bodies_for(model: ModelInfo) -> st.SearchStrategy[dict[str, Any]]:
 def valid_bodies(
     catalog: Catalog, models: list[ModelInfo] | None = None
 ) -> st.SearchStrategy[dict[str, Any]]:
-    return st.sampled_from(models or sorted(catalog.models.values(), key=lambda m: m.id)).flatmap(
-        bodies_for
-    )
+    return st.sampled_from(models or catalog.sorted()).flatmap(bodies_for)
 
 
 def _without(body: dict[str, Any], key: str) -> dict[str, Any]:
@@ -71,21 +72,48 @@ def _over_long_prompt(model: ModelInfo) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def _bad_param_value(model: ModelInfo) -> st.SearchStrategy[dict[str, Any]]:
-    return st.sampled_from(sorted(model.params)).flatmap(lambda key: _bad_value_of(model, key))
+    return st.sampled_from(sorted(model.params or {})).flatmap(
+        lambda key: _bad_value_of(model, key)
+    )
+
+
+def _with_param(model: ModelInfo, key: str, value: Any) -> dict[str, Any]:
+    return {"model": model.id, "prompt": PROMPT_PREFIX + "bad param", "params": {key: value}}
 
 
 def _bad_value_of(model: ModelInfo, key: str) -> st.SearchStrategy[dict[str, Any]]:
-    options = model.params[key]
+    options = (model.params or {})[key]
     value = st.one_of(st.text(max_size=8).filter(lambda v: v not in options), NOT_STRINGS)
-    prompt = PROMPT_PREFIX + "bad param"
-    return value.map(lambda v: {"model": model.id, "prompt": prompt, "params": {key: v}})
+    return value.map(lambda v: _with_param(model, key, v))
 
 
-def _too_many_references(model: ModelInfo) -> st.SearchStrategy[dict[str, Any]]:
-    assert model.references is not None
-    item = {"url": "https://example.com/contract-kit.png", "kind": "image"}
-    count = st.integers(model.references.max_files + 1, model.references.max_files + 3)
-    return count.map(
+def _well_formed_values(catalog: Catalog, model: ModelInfo, key: str) -> list[str]:
+    """Values that look like this param's options but are not among them: another ratio N:M,
+    another model's option, a case variant of an option."""
+    options = set((model.params or {})[key])
+    others = {v for m in catalog.models.values() for vs in (m.params or {}).values() for v in vs}
+    candidates = set(others)
+    candidates.update(v.swapcase() for v in options)
+    if any(RATIO.fullmatch(v) for v in options):
+        candidates.update(f"{a}:{b}" for a in range(1, 22) for b in (1, 2, 3, 5, 7, 9, 11, 21))
+    return sorted(v for v in candidates if v not in options)
+
+
+def _well_formed_bad_value(catalog: Catalog, model: ModelInfo) -> st.SearchStrategy[Any]:
+    keys = [k for k in sorted(model.params or {}) if _well_formed_values(catalog, model, k)]
+    return st.sampled_from(keys).flatmap(
+        lambda key: st.sampled_from(_well_formed_values(catalog, model, key)).map(
+            lambda v: _with_param(model, key, v)
+        )
+    )
+
+
+def _too_many_references(model: ModelInfo, url: str) -> st.SearchStrategy[dict[str, Any]]:
+    assert model.references is not None and model.references.max_files is not None
+    # Repeated items are allowed ([decision]), so the count is the only rule broken.
+    item = {"url": url, "kind": "image"}
+    limit = model.references.max_files
+    return st.integers(limit + 1, limit + 3).map(
         lambda n: {
             "model": model.id,
             "prompt": PROMPT_PREFIX + "references",
@@ -94,25 +122,35 @@ def _too_many_references(model: ModelInfo) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+def _case_variants(catalog: Catalog) -> list[str]:
+    variants = {f(i) for i in catalog.models for f in (str.upper, str.title, str.capitalize)}
+    return sorted(v for v in variants if v not in catalog.models)
+
+
 # Each documented body rule of POST /generations, by the name the report shows.
 INVALID_BODY_RULES = (
     "model is required",
     "model must be a string",
     "model must be a catalog id",
+    "model ids are exact (no case variants)",
     "prompt is required",
     "prompt must be a string",
     "prompt at most the model's limit",
     "params must be an object",
     "params values come from the model's options",
+    "params values: a well-formed value that is not an option",
     "no other top-level key",
     "at most the model's number of references",
     "the body must be an object",
 )
 
 
-def invalid_bodies(catalog: Catalog) -> dict[str, st.SearchStrategy[Any]]:
-    """Bodies that each break exactly one documented rule, by rule (absent: no listed model has it)."""
-    models = sorted(catalog.models.values(), key=lambda m: m.id)
+def invalid_bodies(
+    catalog: Catalog, reference_url: str | None = None
+) -> dict[str, st.SearchStrategy[Any] | str]:
+    """Bodies that each break exactly one documented rule, by rule; where the target's catalog
+    offers no way to break a rule, the reason instead of a strategy."""
+    models = catalog.sorted()
     valid = valid_bodies(catalog)
     unknown_ids = st.text(
         string.ascii_lowercase + string.digits + "-", min_size=1, max_size=20
@@ -120,7 +158,7 @@ def invalid_bodies(catalog: Catalog) -> dict[str, st.SearchStrategy[Any]]:
     unknown_keys = st.one_of(
         st.just("files"), st.text(string.ascii_letters + "_", min_size=1, max_size=12)
     ).filter(lambda k: k not in TOP_LEVEL_KEYS)
-    rules: dict[str, st.SearchStrategy[Any]] = {
+    rules: dict[str, st.SearchStrategy[Any] | str] = {
         "model is required": valid.map(lambda b: _without(b, "model")),
         "model must be a string": st.tuples(valid, NOT_STRINGS).map(
             lambda t: {**t[0], "model": t[1]}
@@ -141,17 +179,41 @@ def invalid_bodies(catalog: Catalog) -> dict[str, st.SearchStrategy[Any]]:
         ),
         "the body must be an object": NOT_OBJECTS,
     }
-    with_params = [m for m in models if m.params]
-    if with_params:
-        rules["params values come from the model's options"] = st.sampled_from(with_params).flatmap(
-            _bad_param_value
-        )
-    with_refs = catalog.with_references()
-    if with_refs:
-        rules["at most the model's number of references"] = st.sampled_from(with_refs).flatmap(
-            _too_many_references
-        )
+    variants = _case_variants(catalog)
+    rules["model ids are exact (no case variants)"] = (
+        st.tuples(valid, st.sampled_from(variants)).map(lambda t: {**t[0], "model": t[1]})
+        if variants
+        else "no listed model id has a case variant"
+    )
+    with_params = catalog.with_params()
+    unreadable = "no listed model's params could be read (their shape is a [decision])"
+    rules["params values come from the model's options"] = (
+        st.sampled_from(with_params).flatmap(_bad_param_value) if with_params else unreadable
+    )
+    shaped = [
+        m for m in with_params if any(_well_formed_values(catalog, m, k) for k in m.params or {})
+    ]
+    rules["params values: a well-formed value that is not an option"] = (
+        st.sampled_from(shaped).flatmap(lambda m: _well_formed_bad_value(catalog, m))
+        if shaped
+        else unreadable
+    )
+    rules["at most the model's number of references"] = _reference_rule(catalog, reference_url)
     return rules
+
+
+def _reference_rule(catalog: Catalog, url: str | None) -> st.SearchStrategy[Any] | str:
+    with_refs = catalog.with_references()
+    if not with_refs:
+        return "no listed model takes image references"
+    limited = [m for m in with_refs if m.references and m.references.max_files is not None]
+    if not limited:
+        return "no reference limit could be read from reference_media (its shape is a [decision])"
+    if url is None:
+        return "no uploaded image URL to reference (the file object's url field is a [decision])"
+    return st.sampled_from(sorted(limited, key=lambda m: m.id)).flatmap(
+        lambda m: _too_many_references(m, url)
+    )
 
 
 def fresh_idempotency_key() -> str:

@@ -15,6 +15,7 @@ from mockserver.profile import AccountSpec, Profile
 
 from .api import Api
 from .budget import Budget
+from .control import ControlPlane
 from .journal import Journal
 from .observations import Observations
 from .options import Settings
@@ -32,6 +33,8 @@ class Keys:
     second: str | None = None
     empty: str | None = None
     revoked: str | None = None
+    # An account whose credits cost nothing (a fake's): invalid bodies are sent from it.
+    free: str | None = None
 
 
 class ManualPacer:
@@ -47,19 +50,21 @@ class ManualPacer:
 class ControlPacer:
     """Time passes by asking the fake's control API (POST /_mock/clock/advance)."""
 
-    def __init__(self, client: httpx.Client) -> None:
-        self.client = client
+    def __init__(self, control: ControlPlane) -> None:
+        self.control = control
 
     def wait(self, seconds: float) -> None:
-        response = self.client.post("/_mock/clock/advance", json={"seconds": seconds})
-        response.raise_for_status()
+        self.control.advance(seconds)
 
 
 class SleepPacer:
-    """A real target: time passes by waiting."""
+    """A real target: time passes by waiting (`--poll-interval` replaces every wait)."""
+
+    def __init__(self, interval: float | None = None) -> None:
+        self.interval = interval
 
     def wait(self, seconds: float) -> None:
-        time.sleep(seconds)
+        time.sleep(self.interval if self.interval is not None else seconds)
 
 
 @dataclass
@@ -72,12 +77,16 @@ class Target:
     description: str
     poll_timeout: float
     close: Callable[[], None]
+    # What the run header says about the control plane.
+    control_note: str = ""
+    control: ControlPlane | None = None
 
 
 def fake_profile() -> tuple[Profile, Keys]:
     """The fake as the kit builds it: one account per role, no rate limit, no auto-provisioning."""
     main, second = "rvya_sk_contract_main", "rvya_sk_contract_second"
     empty, revoked = "rvya_sk_contract_empty", "rvya_sk_contract_revoked"
+    free = "rvya_sk_contract_free"
     profile = Profile(
         rate_limit_per_minute=0,
         auto_provision_keys=False,
@@ -86,9 +95,10 @@ def fake_profile() -> tuple[Profile, Keys]:
             AccountSpec(second, credits=1000),
             AccountSpec(empty, credits=0),
             AccountSpec(revoked, credits=1000, revoked=True),
+            AccountSpec(free, credits=MAIN_CREDITS),
         ),
     )
-    return profile, Keys(main, second, empty, revoked)
+    return profile, Keys(main, second, empty, revoked, free)
 
 
 def default_app_factory(seed: int | None) -> AppFactory:
@@ -118,30 +128,65 @@ def fake_target(
         description="built-in fake (in-process, manual clock)",
         poll_timeout=settings.poll_timeout,
         close=client.close,
+        control_note="in-process: the kit owns its accounts and clock",
+        control=ControlPlane(client, None),
     )
 
 
-def _has_control_plane(client: httpx.Client) -> bool:
-    try:
-        return client.post("/_mock/clock/advance", json={"seconds": 0}).status_code == 200
-    except httpx.HTTPError:
-        return False
+def _given_keys(settings: Settings) -> Keys:
+    assert settings.api_key
+    return Keys(
+        settings.api_key, settings.second_api_key, settings.empty_api_key, settings.revoked_api_key
+    )
+
+
+def _use_control_plane(control: ControlPlane, client: httpx.Client, keys: Keys) -> tuple[Keys, str]:
+    """Make the accounts the user did not give, and let the kit's accounts off the rate limit."""
+    made = {
+        role: control.make_account(role)
+        for role in ("second", "empty", "revoked", "free")
+        if getattr(keys, role) is None
+    }
+    keys = Keys(**{**keys.__dict__, **{r: k for r, k in made.items() if k}})
+    # A fake that provisions keys on first use makes the main account here.
+    client.get("/api/v1/credits", headers={"Authorization": f"Bearer {keys.main}"})
+    spenders = [k for k in (keys.main, keys.free, keys.second, keys.empty) if k]
+    lifted = all([control.lift_rate_limit(key) for key in spenders])
+    parts = ["control plane found"]
+    if control.made:
+        parts.append("made the " + ", ".join(control.made) + " account(s)")
+    parts.append("rate limit lifted for the kit's accounts" if lifted else "rate limit kept")
+    return keys, ", ".join(parts)
 
 
 def http_target(settings: Settings, journal: Journal, observations: Observations) -> Target:
     assert settings.base_url and settings.api_key
     client = httpx.Client(base_url=settings.base_url, timeout=60.0, follow_redirects=False)
-    control = _has_control_plane(client)
-    keys = Keys(
-        settings.api_key, settings.second_api_key, settings.empty_api_key, settings.revoked_api_key
-    )
+    control = ControlPlane(client, settings.control_token)
+    probe = control.probe()
+    keys = _given_keys(settings)
+    pacer: ControlPacer | SleepPacer = SleepPacer(settings.poll_interval)
+    if probe == 200:
+        keys, note = _use_control_plane(control, client, keys)
+        pacer = ControlPacer(control)
+    elif probe in (401, 403):
+        note = f"control plane refused the probe ({probe}): give --control-token to use it"
+    else:
+        note = "no control plane (POST /_mock/clock/advance did not answer 200)"
+
+    def close() -> None:
+        control.restore()
+        client.close()
+
     return Target(
         api=Api(client, journal, observations),
         keys=keys,
         budget=Budget(settings.max_credits),
-        pacer=ControlPacer(client) if control else SleepPacer(),
-        control_plane=control,
-        description=f"{settings.base_url}" + (" (control plane found)" if control else ""),
+        pacer=pacer,
+        control_plane=probe == 200,
+        description=f"{settings.base_url}" + (" (control plane found)" if probe == 200 else ""),
         poll_timeout=settings.poll_timeout,
-        close=client.close,
+        close=close,
+        control_note=note,
+        control=control if probe == 200 else None,
     )

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from .checks import body_of, file_fields, finding, is_error, is_success
-from .media import oversize_png, text_posing_as_png, tiny_png
+from .media import (
+    MP3_HEADER,
+    MP4_HEADER,
+    OVERSIZE_AUDIO_BYTES,
+    OVERSIZE_VIDEO_BYTES,
+    VIDEO_OVER_THE_IMAGE_LIMIT_BYTES,
+    oversize_png,
+    padded,
+    text_posing_as_png,
+    tiny_png,
+)
 from .target import Target
 
 
@@ -54,6 +64,36 @@ def test_oversize_image_is_refused(target: Target) -> None:
 
 def test_spoofed_png_is_refused(target: Target) -> None:
     is_error(_upload(target, text_posing_as_png()), "validation_failed", 400)
+
+
+def test_declared_part_type_does_not_matter(target: Target) -> None:
+    # The type is decided by the file's signature bytes, never by its declared type (spec §9).
+    response = _upload(target, tiny_png(), name="picture.txt", declared="text/plain")
+    is_success(response)
+    stored = body_of(response)
+    if isinstance(stored, dict) and "mime_type" in stored:
+        assert stored["mime_type"] == "image/png", finding(
+            "stored as declared, not sniffed", response
+        )
+
+
+def test_oversize_audio_is_refused(target: Target) -> None:
+    content = padded(MP3_HEADER, OVERSIZE_AUDIO_BYTES)
+    response = _upload(target, content, kind="audio", name="long.mp3", declared="audio/mpeg")
+    is_error(response, "validation_failed", 400)
+
+
+def test_oversize_video_is_refused(target: Target) -> None:
+    content = padded(MP4_HEADER, OVERSIZE_VIDEO_BYTES)
+    response = _upload(target, content, kind="video", name="long.mp4", declared="video/mp4")
+    is_error(response, "validation_failed", 400)
+
+
+def test_video_over_the_image_limit_is_accepted(target: Target) -> None:
+    # Each kind has its own limit: video's is 50 MB, not the image and audio 10 MB.
+    content = padded(MP4_HEADER, VIDEO_OVER_THE_IMAGE_LIMIT_BYTES)
+    response = _upload(target, content, kind="video", name="clip.mp4", declared="video/mp4")
+    is_success(response)
 
 
 def test_png_uploaded_as_video_is_refused(target: Target) -> None:

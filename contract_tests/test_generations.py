@@ -10,7 +10,7 @@ from hypothesis import given
 from .catalog import Catalog
 from .checks import file_fields, is_success
 from .media import tiny_png
-from .polling import ended_as_documented, poll_to_end
+from .polling import ended_as_documented, poll_to_end, stays_the_same
 from .spending import balance_moved_by, create_paid, created_as_queued, paid_settings
 from .strategies import PROMPT_PREFIX, valid_bodies
 from .target import Target
@@ -25,7 +25,10 @@ def _create_and_finish(target: Target, catalog: Catalog, body: dict[str, Any]) -
     balance_moved_by(
         target, key, before, task["reserved_credits"], "create reserves the cost at once"
     )
-    end = poll_to_end(target, key, task)
+    # Without a control plane, the refund is watched for while polling; with one, a forced
+    # failure checks it (test_failed_task_returns_its_reservation).
+    watch = before if target.control is None else None
+    end = poll_to_end(target, key, task, balance_before=watch)
     ended_as_documented(end)
     kept = task["reserved_credits"] if end["status"] == "succeeded" else 0
     balance_moved_by(target, key, before, kept, f"after the task {end['status']}")
@@ -35,6 +38,12 @@ def _create_and_finish(target: Target, catalog: Catalog, body: dict[str, Any]) -
 def test_default_request_is_accepted_and_finishes(target: Target, catalog: Catalog) -> None:
     body = {"model": catalog.cheapest().id, "prompt": PROMPT_PREFIX + "defaults"}
     _create_and_finish(target, catalog, body)
+
+
+def test_finished_task_never_changes(target: Target, catalog: Catalog) -> None:
+    body = {"model": catalog.cheapest().id, "prompt": PROMPT_PREFIX + "finished for good"}
+    end = _create_and_finish(target, catalog, body)
+    stays_the_same(target, target.keys.main, end, times=3)
 
 
 def test_valid_requests_are_accepted_and_finish(target: Target, catalog: Catalog) -> None:
@@ -55,9 +64,8 @@ def test_failed_task_returns_its_reservation(control_plane: Target, catalog: Cat
     before = target.api.balance(key)
     task = created_as_queued(create_paid(target, catalog, body), catalog, body)
     target.pacer.wait(60.0)
-    # Whether the refund shows before anyone polls is a [decision] of the fake: observed only.
-    unpolled = target.api.balance(key)
-    target.api.observations.record("refund_visible_before_polling", unpolled == before)
+    # Spec §6, §7: the reservation returns when the task fails, visible whoever polls.
+    balance_moved_by(target, key, before, 0, "a failed task's refund shows before anyone polls it")
     end = poll_to_end(target, key, task)
     assert end["status"] == "failed", (
         f"a [mock:fail] prompt should fail the task, got {end['status']}"

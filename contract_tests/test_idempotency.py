@@ -56,7 +56,7 @@ def test_same_key_with_another_body_is_idempotency_conflict(
 ) -> None:
     other = {**keyed.body, "prompt": keyed.body["prompt"] + " (changed)"}
     is_error(
-        create_refused(target, catalog, other, idempotency_key=keyed.key),
+        create_refused(target, catalog, other, idempotency_key=keyed.key, main=True),
         "idempotency_conflict",
         409,
     )

@@ -8,17 +8,20 @@ import pytest
 from hypothesis import given
 
 from .catalog import Catalog
-from .spending import create_refused, is_refused_as_invalid
+from .spending import create_refused, is_refused_as_invalid, refused_settings
 from .strategies import INVALID_BODY_RULES, PROMPT_PREFIX, invalid_bodies
 from .target import Target
 
 
 @pytest.mark.parametrize("rule", INVALID_BODY_RULES)
-def test_invalid_body_is_validation_failed(target: Target, catalog: Catalog, rule: str) -> None:
-    strategy = invalid_bodies(catalog).get(rule)
-    if strategy is None:
-        pytest.skip(f"no listed model has this rule: {rule}")
+def test_invalid_body_is_validation_failed(
+    target: Target, catalog: Catalog, reference_url: str | None, rule: str
+) -> None:
+    strategy = invalid_bodies(catalog, reference_url)[rule]
+    if isinstance(strategy, str):
+        pytest.skip(f"{rule}: {strategy}")
 
+    @refused_settings(target)
     @given(body=strategy)
     def check(body: Any) -> None:
         is_refused_as_invalid(create_refused(target, catalog, body))

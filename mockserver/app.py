@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from .backend import Backend
@@ -13,7 +13,7 @@ from .clock import Clock
 from .control import Control
 from .control_routes import control_mount
 from .cors import PublicCors
-from .errors import ApiError, InternalError, NotFound, ValidationFailed
+from .errors import ApiError, ClientDisconnected, InternalError, NotFound, ValidationFailed
 from .faults import FaultMiddleware
 from .journal import JournalMiddleware
 from .profile import Profile
@@ -44,6 +44,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, error)
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client left mid-body: not a server error, and nobody is there to read an answer."""
+    return error_response(request, ClientDisconnected())
+
+
 async def _internal_error(request: Request, exc: Exception) -> Response:
     return error_response(request, InternalError())
 
@@ -54,8 +59,12 @@ def create_app(
     seed: int | None = None,
     clock: Clock | None = None,
     backend: Backend | None = None,
+    control_token: str | None = None,
 ) -> Starlette:
-    """A fake Rivya API. Pass a `backend` to share state, or let one be built from the profile."""
+    """A fake Rivya API. Pass a `backend` to share state, or let one be built from the profile.
+
+    With a `control_token`, every `/_mock` request needs `Authorization: Bearer <token>`.
+    """
     app = Starlette(
         routes=[*public_routes(), control_mount()],
         # the journal sits outside the faults, so it records what each fault answered; CORS
@@ -68,10 +77,12 @@ def create_app(
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
             Exception: _internal_error,
         },
     )
     app.router.redirect_slashes = False
     app.state.backend = backend or Backend(profile, clock=clock, seed=seed)
     app.state.control = Control(app.state)
+    app.state.control_token = control_token or None
     return app

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import quote
 
 from .app import create_app
 from .backend import Backend
 from .clock import make_clock
+from .control_access import TOKEN_ENV, refusal
 from .inspector import install_request_log
 from .inspector.samples import copy_samples
 from .profile import Profile, ProfileError, apply_knobs, load_profile_file, parse_assignment
@@ -45,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--clock", choices=["real", "manual"], default="real")
     parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        default=None,
+        help=f"require 'Authorization: Bearer TOKEN' on /_mock (env {TOKEN_ENV}); "
+        "needed to listen on a non-loopback host",
+    )
+    parser.add_argument(
         "--chaos",
         type=float,
         default=0.0,
@@ -77,14 +87,24 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
     return apply_knobs(profile, assignments)
 
 
-def banner(url: str, key: str, credits: int, control_token: str | None = None) -> str:
-    inspector = f"{url}/_mock/ui" + (f"?token={control_token}" if control_token else "")
-    return (
-        f"Rivya mock listening on {url}\n"
-        f"API key: {key} ({credits} credits)\n"
-        f"Try: curl -s {url}/api/v1/credits -H 'Authorization: Bearer {key}'\n"
-        f"Inspector: {inspector}"
-    )
+def banner(
+    url: str, key: str, credits: int, *, seed: int | None = None, control_token: str | None = None
+) -> str:
+    lines = [
+        f"Rivya mock listening on {url}",
+        f"API key: {key} ({credits} credits)",
+        f"Try: curl -s {url}/api/v1/credits -H 'Authorization: Bearer {key}'",
+    ]
+    if seed is not None:
+        lines.append(
+            f"Seed {seed}: ids, request ids and secrets are predictable from the seed "
+            "(anyone who sees a few ids can guess others' /cdn URLs)"
+        )
+    if control_token:
+        lines.append("Control plane: /_mock needs 'Authorization: Bearer <control token>'")
+    token = f"?token={quote(control_token, safe='')}" if control_token else ""
+    lines.append(f"Inspector: {url}/_mock/ui{token}")
+    return "\n".join(lines)
 
 
 def uvicorn_level(args: argparse.Namespace) -> str:
@@ -105,9 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     if not 0.0 <= args.chaos <= 1.0:
         parser.error(f"--chaos: must be between 0 and 1, got {args.chaos}")
+    token = args.control_token if args.control_token is not None else os.environ.get(TOKEN_ENV)
+    reason = refusal(args.host, token)
+    if reason:
+        parser.error(reason)
     backend = Backend(profile, clock=make_clock(args.clock), seed=args.seed)
     key = backend.ready_key()
-    app = create_app(backend=backend)
+    app = create_app(backend=backend, control_token=token)
     app.state.control.set_chaos(args.chaos)
     try:
         sock = bind_socket(args.host, args.port)
@@ -115,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(1, f"rivya-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
     url = base_url_of(sock)
     account_id = backend.accounts.keys[key].account_id
-    print(banner(url, key, backend.ledger.balance(account_id)), flush=True)
+    credits = backend.ledger.balance(account_id)
+    print(banner(url, key, credits, seed=args.seed, control_token=token), flush=True)
     if not args.quiet:
         level = getattr(logging, args.log_level.upper(), logging.DEBUG)  # trace: DEBUG
         install_request_log(app.state.control, sys.stderr, level)

@@ -39,16 +39,20 @@ class SystemClock:
 
     def advance(self, seconds: float) -> float:
         with self._lock:
-            return self._move(self.now() + seconds)
+            # One reading of the wall clock per move: reading it twice saw time "go backwards"
+            # between the two reads and refused advance(0).
+            wall = time.time()
+            now = wall + self.offset
+            return self._move(wall, now, now + seconds)
 
     def set(self, when: float) -> float:
         with self._lock:
-            return self._move(when)
+            wall = time.time()
+            return self._move(wall, wall + self.offset, when)
 
-    def _move(self, when: float) -> float:
-        now = self.now()
+    def _move(self, wall: float, now: float, when: float) -> float:
         self.offset += checked_move(now, when) - now
-        return self.now()
+        return wall + self.offset
 
 
 class ManualClock:

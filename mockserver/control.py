@@ -6,6 +6,8 @@ share one meaning. Every method returns JSON-ready data and raises the API's err
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from .accounts import KEY_PATTERN, ApiKey, bearer_token
@@ -19,6 +21,7 @@ from .journal import Journal
 from .profile import ALL_SCOPES, AccountSpec, Profile
 
 PROGRESSIONS = ("time", "polls", "manual")
+STATE_PAGE = 1000  # items of each list in one /_mock/state answer (the rest: ?offset=)
 OUTCOMES = (SUCCEEDED, FAILED)
 
 
@@ -58,6 +61,10 @@ def _scopes(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _page(items: Iterable[Any], offset: int, limit: int) -> list[Any]:
+    return list(itertools.islice(items, offset, offset + limit))
+
+
 def _with_starting_keys(backend: Backend) -> Profile:
     """The profile plus any key made outside it before the control plane took over (the CLI's
     demo key), so that a reset keeps every key the fake started with."""
@@ -89,7 +96,8 @@ class Control:
         self.faults = Faults()
         self.journal = Journal(account_of=self.account_of)
         self.base_profile: Profile = _with_starting_keys(holder.backend)
-        self.base_seed: int = holder.backend.streams.seed
+        streams = holder.backend.streams
+        self.base_seed: int | None = streams.seed if streams.seeded else None
         self.base_clock: Clock = holder.backend.clock
         self._opening: dict[str, int] = {}
 
@@ -164,22 +172,29 @@ class Control:
         configured = [spec.credits for spec in self.backend.profile.accounts if spec.key in keys]
         return configured[0] if configured else self.backend.profile.starting_credits
 
-    def state(self) -> dict[str, Any]:
+    def state(self, limit: int = STATE_PAGE, offset: int = 0) -> dict[str, Any]:
+        """Switches and settings, with one page (`offset`, `limit`) of accounts, tasks and files
+        in creation order, and `totals` of each: cheap however many tasks there are."""
+        limit = min(_whole(limit, "limit", 1), STATE_PAGE)
+        offset = _whole(offset, "offset")
         backend = self.backend
         with backend.lock:
             now = backend.clock.now()
+            accounts, tasks, files = backend.accounts.accounts, backend.tasks, backend.files
             return {
                 "clock": clock_json(backend.clock),
-                "seed": backend.streams.seed,
+                "seed": backend.streams.seed if backend.streams.seeded else None,
                 "public_api_enabled": backend.public_api_enabled,
                 "progression": backend.profile.progression,
                 "polls_per_state": backend.polls_per_state,
                 "chaos": self.faults.chaos,
-                "accounts": [account_json(backend, a) for a in backend.accounts.accounts],
-                "tasks": [task_json(t, now) for t in backend.tasks.values()],
-                "files": [file_json(f) for f in backend.files.values()],
+                "accounts": [account_json(backend, a) for a in _page(accounts, offset, limit)],
+                "tasks": [task_json(t, now) for t in _page(tasks.values(), offset, limit)],
+                "files": [file_json(f) for f in _page(files.values(), offset, limit)],
                 "forced_outcomes": [forced_json(f) for f in backend.forced_outcomes if f.count],
                 "faults": [rule.to_json() for rule in self.faults.rules],
+                "page": {"offset": offset, "limit": limit},
+                "totals": {"accounts": len(accounts), "tasks": len(tasks), "files": len(files)},
             }
 
     def task(self, task_id: str) -> dict[str, Any]:
@@ -252,6 +267,15 @@ class Control:
             self.backend.get_credits(account_id)  # settle due refunds first, or they land on top
             self.backend.ledger.set(account_id, credits)
             return account_json(self.backend, account_id)
+
+    def set_rate_limit(self, account: str, enabled: Any) -> dict[str, Any]:
+        """Put one account under the profile's rate limit (the default) or let it off."""
+        account_id = self.account_id(account)
+        if not isinstance(enabled, bool):
+            raise _invalid("enabled: must be true or false")
+        exempt = self.backend.limiter.exempt
+        (exempt.discard if enabled else exempt.add)(account_id)
+        return {"account": account_id, "rate_limited": enabled}
 
     # -- time and progression ------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The control API under `/_mock`: each handler translates HTTP to one `Control` method and back.
 
-No key, no rate limit, no public switch: the control plane is always reachable. Errors use the
-public envelope (validation_failed, not_found).
+No API key, no rate limit, no public switch: the control plane is always reachable, behind the
+control token when one is set (`control_access`). Errors use the public envelope
+(validation_failed, not_found).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
 
 from .control import Control
+from .control_access import ControlGate
 from .errors import ValidationFailed
 from .inspector.routes import inspector_routes
-from .responses import json_response
+from .responses import declared_length, json_response
 
 CONTROL_BODY_LIMIT = 100_000
 
@@ -28,13 +30,32 @@ def _control(request: Request) -> Control:
     return request.app.state.control
 
 
+def _too_large() -> ValidationFailed:
+    return ValidationFailed(
+        f"body: must be at most {CONTROL_BODY_LIMIT} bytes",
+        status=413,
+        headers={"Connection": "close"},
+        rule="control_body",
+    )
+
+
+async def _read_limited(request: Request) -> bytes:
+    """The body, refused as soon as it passes the limit (declared or while streaming)."""
+    length = declared_length(request)
+    if length is not None and length > CONTROL_BODY_LIMIT:
+        raise _too_large()
+    chunks, total = [], 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > CONTROL_BODY_LIMIT:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
     """The JSON object sent (empty body = {}), holding only `allowed` fields."""
-    raw = await request.body()
-    if len(raw) > CONTROL_BODY_LIMIT:
-        raise ValidationFailed(
-            f"body: must be at most {CONTROL_BODY_LIMIT} bytes", status=413, rule="control_body"
-        )
+    raw = await _read_limited(request)
     try:
         body = json.loads(raw) if raw.strip() else {}
     except (ValueError, RecursionError):
@@ -59,7 +80,7 @@ def _query(request: Request, ints: set[str], allowed: set[str]) -> dict[str, Any
     for name, value in request.query_params.items():
         if name not in allowed:
             raise ValidationFailed(f"query: unknown filter {name!r}", rule="control_query")
-        if name in ints and not value.isdigit():
+        if name in ints and not (value.isascii() and value.isdigit() and len(value) <= 18):
             raise ValidationFailed(f"{name}: must be a whole number", rule="control_query")
         filters[name] = int(value) if name in ints else value
     return filters
@@ -71,7 +92,8 @@ async def reset(request: Request) -> Response:
 
 
 async def state(request: Request) -> Response:
-    return json_response(_control(request).state())
+    page = _query(request, {"limit", "offset"}, {"limit", "offset"})
+    return json_response(_control(request).state(**page))
 
 
 async def create_account(request: Request) -> Response:
@@ -182,6 +204,12 @@ async def set_chaos(request: Request) -> Response:
     return json_response(_control(request).set_chaos(_field(body, "level")))
 
 
+async def set_rate_limit(request: Request) -> Response:
+    body = await _body(request, {"enabled"})
+    account = request.path_params["account"]
+    return json_response(_control(request).set_rate_limit(account, _field(body, "enabled")))
+
+
 def _route(path: str, endpoint: Callable, method: str) -> Route:
     route = Route(path, endpoint, methods=[method])
     route.methods = {method}  # no automatic HEAD, as on the public routes
@@ -195,6 +223,7 @@ def control_routes() -> list[Route]:
         _route("/accounts", create_account, "POST"),
         _route("/accounts/{account}/keys", add_key, "POST"),
         _route("/accounts/{account}/credits", set_balance, "PUT"),
+        _route("/accounts/{account}/rate-limit", set_rate_limit, "PUT"),
         _route("/keys/{key}", update_key, "PATCH"),
         _route("/clock", get_clock, "GET"),
         _route("/clock/advance", advance_clock, "POST"),
@@ -243,4 +272,5 @@ def one_route_per_path(routes: list[Route]) -> list[Route]:
 
 def control_mount() -> Mount:
     """The control API under `/_mock`, with no trailing-slash redirects."""
-    return Mount("/_mock", app=Router(one_route_per_path(control_routes()), redirect_slashes=False))
+    routes = one_route_per_path(control_routes())
+    return Mount("/_mock", app=ControlGate(Router(routes, redirect_slashes=False)))

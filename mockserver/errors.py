@@ -13,6 +13,7 @@ ApiError
 ├── InsufficientCredits       insufficient_credits   402 (knob insufficient_credits_status)
 ├── RateLimited               rate_limited           429 (+ Retry-After)
 ├── PublicApiDisabled         public_api_disabled    503
+├── ClientDisconnected        client_disconnected    499 (never sent: the client left mid-body)
 └── InternalError             internal_error         500
 """
 
@@ -105,6 +106,20 @@ class PublicApiDisabled(ApiError):
     code = "public_api_disabled"
     status = 503
     default_message = "The public API is disabled."
+
+
+class ClientDisconnected(ApiError):
+    """The client closed the connection before its body arrived (the journal records it so).
+
+    Not an API error code: there is nobody left to send it to. 499 is nginx's status for it.
+    """
+
+    code = "client_disconnected"
+    status = 499
+    default_message = "The client closed the connection before sending the whole body."
+
+    def __init__(self) -> None:
+        super().__init__(rule="client_disconnected")
 
 
 class InternalError(ApiError):

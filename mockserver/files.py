@@ -91,6 +91,8 @@ def file_too_large(limit: int, context: str = "") -> ValidationFailed:
 
 def _base_name(raw: str | None) -> str:
     name = re.split(r"[\\/]", raw or "")[-1]
+    if name in (".", ".."):  # path segments, not names: clients resolve them away in the URL
+        name = ""
     if len(name) > MAX_NAME:
         raise _fail(
             f"file: the file name must be at most {MAX_NAME} characters", "file_name_length"

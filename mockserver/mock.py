@@ -16,6 +16,7 @@ import httpx
 from .app import create_app
 from .clock import Clock, make_clock
 from .control import Control
+from .control_access import refusal
 from .profile import AccountSpec, Profile, apply_knobs
 from .server import ServerThread
 from .transport import InProcessTransport
@@ -45,6 +46,8 @@ class MockServer:
 
     Knobs may be given as keyword arguments (`MockServer(progression="polls")`); `credits` sets
     the ready account's balance, `chaos` the chance of a random fault on each API request.
+    A `control_token` makes `/_mock` over HTTP need `Authorization: Bearer <token>` (and is
+    required off loopback); the Python methods below need none.
     """
 
     def __init__(
@@ -58,12 +61,19 @@ class MockServer:
         api_key: str = DEFAULT_KEY,
         host: str = "127.0.0.1",
         port: int = 0,
+        control_token: str | None = None,
         **knobs: Any,
     ) -> None:
+        reason = refusal(host, control_token)
+        if reason:
+            raise ValueError(reason)
+        self.control_token = control_token or None
         profile = apply_knobs(profile or Profile(), knobs)
         self.profile = _with_ready_account(profile, api_key, credits)
         self.api_key = self.profile.accounts[0].key
-        self.app = create_app(self.profile, seed=seed, clock=_clock(clock))
+        self.app = create_app(
+            self.profile, seed=seed, clock=_clock(clock), control_token=self.control_token
+        )
         self.control: Control = self.app.state.control
         self.chaos = chaos
         self.control.set_chaos(chaos)
@@ -108,12 +118,21 @@ class MockServer:
         return InProcessTransport(self.app)
 
     def client(
-        self, *, in_process: bool | None = None, key: str | None = None, **kwargs: Any
+        self,
+        *,
+        in_process: bool | None = None,
+        key: str | None = None,
+        control: bool = False,
+        **kwargs: Any,
     ) -> httpx.Client:
-        """An httpx.Client sending `key` (default: `api_key`); in-process unless started."""
+        """An httpx.Client sending `key` (default: `api_key`); in-process unless started.
+
+        `control=True` sends the control token instead, for `/_mock` over HTTP.
+        """
         if in_process is None:
             in_process = self._server is None
-        headers = {"Authorization": f"Bearer {key or self.api_key}", **kwargs.pop("headers", {})}
+        token = (self.control_token or "") if control else (key or self.api_key)
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
         if in_process:
             kwargs["transport"] = self.transport()
         client = httpx.Client(
@@ -173,6 +192,9 @@ class MockServer:
 
     def set_balance(self, credits: int, account: str | None = None) -> dict[str, Any]:
         return self.control.set_balance(account or self.api_key, credits)
+
+    def set_rate_limit(self, enabled: bool, account: str | None = None) -> dict[str, Any]:
+        return self.control.set_rate_limit(account or self.api_key, enabled)
 
     # -- time and progression ------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 Nothing starts unless a test asks: `rivya_mock` gives each test the session's server, reset, with
 the settings of its `@pytest.mark.rivya_mock(...)` marker. A project overrides the
-`rivya_mock_profile`, `rivya_mock_seed` or `rivya_mock_clock` fixtures to change the defaults.
+`rivya_mock_profile`, `rivya_mock_seed`, `rivya_mock_clock` or `rivya_mock_control_token`
+fixtures to change the defaults.
 """
 
 from __future__ import annotations
@@ -46,13 +47,27 @@ def rivya_mock_clock() -> str:
 
 
 @pytest.fixture(scope="session")
+def rivya_mock_control_token() -> str | None:
+    """A token `/_mock` over HTTP must carry (`Authorization: Bearer …`); None: no token."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def rivya_mock_server(
-    rivya_mock_profile: Any, rivya_mock_seed: int | None, rivya_mock_clock: str
+    rivya_mock_profile: Any,
+    rivya_mock_seed: int | None,
+    rivya_mock_clock: str,
+    rivya_mock_control_token: str | None,
 ) -> Iterator[MockServer]:
     """One fake per session, served on a free port of 127.0.0.1 (state is not reset)."""
     from mockserver.mock import MockServer
 
-    with MockServer(rivya_mock_profile, seed=rivya_mock_seed, clock=rivya_mock_clock) as server:
+    with MockServer(
+        rivya_mock_profile,
+        seed=rivya_mock_seed,
+        clock=rivya_mock_clock,
+        control_token=rivya_mock_control_token,
+    ) as server:
         yield server
 
 

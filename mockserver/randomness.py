@@ -1,6 +1,10 @@
-"""Seeded random streams: one seed fixes ids, outcomes, request ids, faults and secrets.
+"""Random streams: ids, request ids and secrets, outcomes and faults.
 
-Each concern draws from its own stream so that, say, an error response does not shift task ids.
+Without a seed, ids, request ids and the signing secret come from `secrets` (the OS's
+cryptographic generator), so one account cannot predict another's ids: `/cdn` URLs need no key.
+With a seed, every stream comes from it, so a fixed order of requests gets the same ids, outcomes
+and faults (and the ids are then predictable, which the CLI's banner says). Each concern draws
+from its own stream so that, say, an error response does not shift task ids.
 """
 
 from __future__ import annotations
@@ -12,24 +16,42 @@ import secrets
 import string
 
 _REQUEST_ID_ALPHABET = string.ascii_letters + string.digits
+# bytes 0..247 map onto the 62 characters evenly (248 = 4 x 62); larger bytes are dropped
+_EVEN_BYTES = (_REQUEST_ID_ALPHABET * 4).encode("ascii").ljust(256, b"?")
+_UNEVEN = bytes(range(248, 256))
+
+
+def _base32_id(prefix: str, raw: bytes) -> str:
+    return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
 
 
 class Streams:
     def __init__(self, seed: int | None = None) -> None:
+        self.seeded = seed is not None
         self.seed = secrets.randbits(63) if seed is None else seed
-        self.ids = random.Random(f"{self.seed}:ids")
         self.outcomes = random.Random(f"{self.seed}:outcomes")
-        self.requests = random.Random(f"{self.seed}:requests")
         self.faults = random.Random(f"{self.seed}:faults")
-        self.secret = hashlib.sha256(f"rivya-mock:{self.seed}:secret".encode()).digest()
+        if self.seeded:
+            self.ids = random.Random(f"{self.seed}:ids")
+            self.requests = random.Random(f"{self.seed}:requests")
+            self.secret = hashlib.sha256(f"rivya-mock:{self.seed}:secret".encode()).digest()
+        else:
+            self.secret = secrets.token_bytes(32)
 
     def new_id(self, prefix: str) -> str:
-        """`prefix_` + 24 characters of lowercase base32 (`[a-z2-7]{24}`)."""
-        raw = self.ids.getrandbits(120).to_bytes(15, "big")
-        return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
+        """`prefix_` + 24 characters of lowercase base32 (`[a-z2-7]{24}`, 120 random bits)."""
+        if self.seeded:
+            return _base32_id(prefix, self.ids.getrandbits(120).to_bytes(15, "big"))
+        return _base32_id(prefix, secrets.token_bytes(15))
 
     def request_id(self) -> str:
-        return "req_" + "".join(self.requests.choices(_REQUEST_ID_ALPHABET, k=24))
+        """`req_` + 24 characters of [A-Za-z0-9]."""
+        if self.seeded:
+            return "req_" + "".join(self.requests.choices(_REQUEST_ID_ALPHABET, k=24))
+        text = b""
+        while len(text) < 24:
+            text += secrets.token_bytes(32).translate(None, _UNEVEN)
+        return "req_" + text[:24].translate(_EVEN_BYTES).decode("ascii")
 
     def draw_outcome(self) -> float:
         return self.outcomes.random()

@@ -100,7 +100,8 @@ async def list_models(request: Request, backend: Backend, key: ApiKey | None) ->
 
 @api_operation(None)
 async def get_openapi(request: Request, backend: Backend, key: ApiKey | None) -> Response:
-    return Response(openapi_document(), media_type="application/json")
+    document = openapi_document(backend.profile, base_url(request))
+    return Response(document, media_type="application/json")
 
 
 @api_operation("credits:read")

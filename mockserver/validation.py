@@ -6,6 +6,7 @@ Everything that is wrong with a body becomes `ValidationFailed` with a message n
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,13 @@ MAX_DEPTH = 64
 
 def _reject_constant(name: str) -> Any:
     raise ValidationFailed(f"body: {name} is not valid JSON", rule="malformed_json")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e999 parses as infinity, which JSON cannot carry
+        raise ValidationFailed(f"body: the number {text[:32]} is out of range", rule="json_number")
+    return value
 
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -64,12 +72,19 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise ValidationFailed("body: is not valid UTF-8", rule="invalid_utf8") from None
     try:
-        value = json.loads(text, object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=_unique_object,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
     except json.JSONDecodeError as exc:
         raise ValidationFailed(
             f"body: is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
             rule="malformed_json",
         ) from None
+    except ValueError:  # an integer past Python's digit limit (4,300 digits)
+        raise ValidationFailed("body: a number has too many digits", rule="json_number") from None
     except RecursionError:
         raise ValidationFailed(
             f"body: nested deeper than {MAX_DEPTH} levels", rule="json_depth"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -45,3 +46,11 @@ def make_client(clock: ManualClock) -> Iterator[Callable[..., httpx.Client]]:
 @pytest.fixture
 def client(make_client: Callable[..., httpx.Client]) -> httpx.Client:
     return make_client()
+
+
+@pytest.fixture(scope="session")
+def node_tools(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pinned npm tools of tests/node, installed once per session into a temp folder."""
+    from openapi_tools import install_node_tools
+
+    return install_node_tools(tmp_path_factory.mktemp("node-tools"))

@@ -224,10 +224,20 @@ def test_client_request_id_over_128_characters_is_rejected(client):
         ("C:\\Users\\me\\photo.png", "photo.png"),
         ("", "upload"),
         ("dir/", "upload"),
+        (".", "upload"),
+        ("..", "upload"),
+        ("a/..", "upload"),
+        ("...", "..."),
     ],
 )
 def test_name_is_the_filename_without_any_path(client, raw, name):
     assert upload(client, name=raw).json()["name"] == name
+
+
+@pytest.mark.parametrize("raw", [".", ".."])
+def test_a_dot_filename_gives_a_url_that_serves_the_file(client, raw):
+    response = client.get(upload(client, name=raw).json()["url"])
+    assert response.status_code == 200 and response.content == PNG
 
 
 def test_name_over_255_characters_is_rejected(client):

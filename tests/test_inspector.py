@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
+import httpx
 import pytest
 from support import KEY, OTHER_KEY, auth, create, is_error
 
@@ -143,3 +146,33 @@ def test_a_wrong_method_names_every_allowed_method(client, path, allowed):
     response = client.request("PATCH", path)
     assert is_error(response, "validation_failed", 405)
     assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+
+
+def test_the_token_in_a_url_opens_only_the_page(guarded):
+    assert is_error(guarded.get(f"/_mock/tasks?token={TOKEN}"), "api_key_invalid", 401)
+    assert is_error(guarded.get("/_mock/overview"), "api_key_invalid", 401)
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    assert guarded.get("/_mock/tasks", headers=bearer).status_code == 200
+
+
+@pytest.mark.parametrize("token", [None, "tok&en#1"])
+def test_the_banner_prints_an_inspector_url_that_opens(token):
+    flags = ["--control-token", token] if token else []
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", "0", "--quiet", *flags],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip() for _ in range(5 if token else 4)]
+        page = lines[-1].removeprefix("Inspector: ")
+        assert lines[-1].startswith("Inspector: http://127.0.0.1:")
+        assert httpx.get(page).status_code == 200
+        bare = httpx.get(page.partition("?")[0])
+        assert bare.status_code == (401 if token else 200)
+    finally:
+        process.terminate()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()

@@ -138,19 +138,20 @@ def test_page_shows_tasks_change_live_and_its_controls_work(mock, page):
     http.close()
 
 
-def test_page_works_with_a_control_token_from_its_url(mock, page):
-    mock.app.state.control_token = TOKEN
+def test_page_works_with_a_control_token_from_its_url(page):
     sent: list[str | None] = []
     page.on(
         "request",
         lambda r: sent.append(r.headers.get("authorization")) if "/_mock/" in r.url else None,
     )
-    page.goto(f"{mock.url}/_mock/ui?token={TOKEN}")
-    page.wait_for_selector("#live:has-text('live')", timeout=WAIT_MS)
-    page.click("#succeed-next")
-    page.wait_for_selector("#forced li:has-text('succeeded')", timeout=WAIT_MS)
-    assert sent[1:] and all(header == f"Bearer {TOKEN}" for header in sent[1:])
-    assert page.goto(f"{mock.url}/_mock/ui").status == 401
+    with MockServer(seed=1, clock="manual", control_token=TOKEN) as mock:
+        page.goto(f"{mock.url}/_mock/ui?token={TOKEN}")
+        page.wait_for_selector("#live:has-text('live')", timeout=WAIT_MS)
+        page.click("#succeed-next")
+        page.wait_for_selector("#forced li:has-text('succeeded')", timeout=WAIT_MS)
+        # every call after the page itself carried the token, and the gate let it through
+        assert sent[1:] and all(header == f"Bearer {TOKEN}" for header in sent[1:])
+        assert page.goto(f"{mock.url}/_mock/ui").status == 401
 
 
 class AppPage(http.server.BaseHTTPRequestHandler):

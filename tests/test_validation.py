@@ -114,6 +114,8 @@ def test_prompt_length_is_measured_untrimmed(client):
         (b"[" * 100_000 + b"]" * 100_000, "deep nesting"),
         (b'{"a":' * 70 + b"1" + b"}" * 70, "nesting past the limit"),
         (b"", "empty body"),
+        (b'{"model":"gpt-image-2","prompt":"x","n":' + b"1" * 5001 + b"}", "5,001-digit integer"),
+        (b'{"model":"gpt-image-2","prompt":"x","n":1e999}', "float out of range"),
     ],
 )
 def test_malformed_json_is_validation_failed_never_a_500(client, raw, reason):

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from ..accounts import bearer_token
-from ..errors import ApiError, ApiKeyInvalid, ValidationFailed
+from ..control_access import control_authorized
+from ..errors import ApiKeyInvalid, ValidationFailed
 from ..images import png, result_size
 from ..responses import json_response
 from .views import account_page, overview, task_page
@@ -44,17 +44,19 @@ def control_token(request: Request) -> str | None:
 
 def _page_token_ok(request: Request, token: str) -> bool:
     """The page (only) may be opened with `?token=` as well as with the Bearer header."""
-    try:
-        given = bearer_token(request.headers.get("authorization"))
-    except ApiError:
-        given = request.query_params.get("token", "")
+    if control_authorized(token, request.headers.get("authorization")):
+        return True
+    given = request.query_params.get("token", "")
     return secrets.compare_digest(given.encode(), token.encode())
 
 
 async def inspector_page(request: Request) -> Response:
     token = control_token(request)
     if token is not None and not _page_token_ok(request, token):
-        raise ApiKeyInvalid("The control token is missing or wrong (Bearer header or ?token=).")
+        raise ApiKeyInvalid(
+            "The inspector needs the control token: open /_mock/ui?token=<control token>.",
+            rule="control_token",
+        )
     nonce = secrets.token_urlsafe(16)
     policy = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
