@@ -317,7 +317,7 @@
       $("live").textContent = `cannot reach the fake: ${error.message}`;
       document.body.dataset.live = "error";
     }
-    if (!state.paused) state.timer = setTimeout(tick, POLL_MS);
+    if (!state.paused && !document.hidden) state.timer = setTimeout(tick, POLL_MS);
   }
 
   // -- controls ---------------------------------------------------------------------------------
@@ -417,6 +417,11 @@
       }
     });
   }
+
+  // A hidden tab stops polling; showing it again catches up at once.
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && !state.paused) tick();
+  });
 
   wire();
   tick();
