@@ -97,9 +97,8 @@ def measure_memory(args, record: dict, workdir: Path) -> None:
 
 
 def measure_inprocess(args, record: dict, workdir: Path) -> None:
-    record["inprocess"] = _module_json(
-        "bench.inprocess", "--pairs", "200" if args.quick else "3000"
-    )
+    sizes = ["--pairs", "200", "--requests", "700"] if args.quick else ["--pairs", "3000"]
+    record["inprocess"] = _module_json("bench.inprocess", *sizes)
 
 
 def measure_contract(args, record: dict, workdir: Path) -> None:
@@ -136,6 +135,10 @@ def importable_children() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["soak"]:  # python -m bench soak …
+        from bench import soak
+
+        return soak.main((sys.argv[1:] if argv is None else argv)[1:])
     args = parse(argv)
     importable_children()
     if args.load != "auto":

@@ -51,8 +51,9 @@ def load_canned() -> dict[str, bytes]:
     return {"create": _compact(CANNED_CREATE), "poll": _compact(CANNED_POLL)}
 
 
-def create_ceiling_app() -> Starlette:
-    canned = load_canned()
+def create_ceiling_app(canned: dict[str, bytes] | None = None) -> Starlette:
+    """The bare app, answering `canned` (create and poll bodies; default: `load_canned()`)."""
+    canned = canned or load_canned()
 
     async def create_generation(request: Request) -> Response:
         await request.body()

@@ -31,6 +31,8 @@ class Api:
         # Tasks created and not yet seen to end, with the key that owns them: each check finishes
         # its own, so a late refund never moves the balance under the next check.
         self.open_tasks: dict[str, tuple[str, dict[str, Any]]] = {}
+        # A violation found by a check, by the check's id: it stands for the rest of that check.
+        self.findings: dict[str, str] = {}
 
     def send(
         self,

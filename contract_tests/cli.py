@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,18 @@ def pytest_args(args: Sequence[str]) -> list[str]:
     return [*folder, *quiet, "-rfEs", *args]
 
 
-def kit_version() -> str:
-    try:
-        return version("rivya-mock")
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "unknown"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    """The kit's own --help and --version; --help-pytest is pytest's; anything else runs it."""
+    from .usage import usage, version_line
+
     args = list(sys.argv[1:] if argv is None else argv)
-    if "--version" in args:  # ours, not pytest's
-        print(f"rivya-contract {kit_version()}")
+    if "--help" in args or "-h" in args:
+        print(usage())
         return 0
+    if "--version" in args:
+        print(version_line())
+        return 0
+    args = ["--help" if a == "--help-pytest" else a for a in args]
     return int(pytest.main(pytest_args(args)))
 
 

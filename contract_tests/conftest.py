@@ -111,7 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
     kit = Kit(settings=kit_settings, seed=seed)
     config.stash[KIT] = kit
     _hypothesis_setup(config, kit)
-    config.pluginmanager.register(Report(kit), "rivya-contract-report")
+    config.pluginmanager.register(Report(kit, config), "rivya-contract-report")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -154,7 +154,7 @@ def pytest_collection_finish(session: pytest.Session) -> Iterator[None]:
     target = _target(kit, config)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"rivya-contract: {target.description}; {target.control_note}")
+        reporter.write_line(f"rivya-contract: {target.control_note}")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

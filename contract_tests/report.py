@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from .reproduce import command_line
+
 MESSAGE_LIMIT = 4000
 
 
@@ -22,8 +24,9 @@ def _skip_reason(report: pytest.TestReport) -> str:
 class Report:
     """A pytest plugin that gathers every check's outcome and writes the report and profile at the end."""
 
-    def __init__(self, kit: Any) -> None:
+    def __init__(self, kit: Any, config: pytest.Config) -> None:
         self.kit = kit
+        self.config = config
         self.checks: dict[str, dict[str, Any]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -43,9 +46,9 @@ class Report:
         budget = kit.target.budget if kit.target else None
         return {
             "target": kit.target.description if kit.target else None,
+            "control_plane": kit.target.control_note if kit.target else None,
             "seed": kit.seed,
-            "reproduce": f"--seed {kit.seed}"
-            + (f" --examples {kit.settings.examples}" if kit.settings.examples else ""),
+            "reproduce": command_line(kit.settings, kit.seed, self.config),
             "budget": {"limit": budget.limit, "spent": budget.charged} if budget else None,
             "summary": dict(Counter(c["outcome"] for c in self.checks.values())),
             "observations": kit.observations.summary(),

@@ -87,23 +87,47 @@ def _bad_value_of(model: ModelInfo, key: str) -> st.SearchStrategy[dict[str, Any
     return value.map(lambda v: _with_param(model, key, v))
 
 
-def _well_formed_values(catalog: Catalog, model: ModelInfo, key: str) -> list[str]:
-    """Values that look like this param's options but are not among them: another ratio N:M,
-    another model's option, a case variant of an option."""
-    options = set((model.params or {})[key])
+def _ratios(catalog: Catalog, model: ModelInfo, key: str) -> list[str]:
+    options = (model.params or {})[key]
+    if not any(RATIO.fullmatch(v) for v in options):
+        return []
+    ratios = (f"{a}:{b}" for a in range(1, 22) for b in (1, 2, 3, 5, 7, 9, 11, 21))
+    return [v for v in ratios if v not in options]
+
+
+def _other_models_options(catalog: Catalog, model: ModelInfo, key: str) -> list[str]:
+    options = (model.params or {})[key]
     others = {v for m in catalog.models.values() for vs in (m.params or {}).values() for v in vs}
-    candidates = set(others)
-    candidates.update(v.swapcase() for v in options)
-    if any(RATIO.fullmatch(v) for v in options):
-        candidates.update(f"{a}:{b}" for a in range(1, 22) for b in (1, 2, 3, 5, 7, 9, 11, 21))
-    return sorted(v for v in candidates if v not in options)
+    return sorted(v for v in others if v not in options)
 
 
-def _well_formed_bad_value(catalog: Catalog, model: ModelInfo) -> st.SearchStrategy[Any]:
-    keys = [k for k in sorted(model.params or {}) if _well_formed_values(catalog, model, k)]
-    return st.sampled_from(keys).flatmap(
-        lambda key: st.sampled_from(_well_formed_values(catalog, model, key)).map(
-            lambda v: _with_param(model, key, v)
+def _case_variants_of_options(catalog: Catalog, model: ModelInfo, key: str) -> list[str]:
+    options = (model.params or {})[key]
+    variants = {f(v) for v in options for f in (str.swapcase, str.lower, str.upper)}
+    return sorted(v for v in variants if v not in options)
+
+
+# Well-formed values that are not among a param's options (spec §5: "every value a string from
+# the model's options"), each kind its own rule, so a target accepting one kind is always caught.
+WELL_FORMED = {
+    "params values: a ratio N:M that is not an option": _ratios,
+    "params values: another model's option": _other_models_options,
+    "params values: a case variant of an option": _case_variants_of_options,
+}
+
+
+def _well_formed_rule(catalog: Catalog, values: Any) -> st.SearchStrategy[Any] | str:
+    pairs = [
+        (m, k)
+        for m in catalog.with_params()
+        for k in sorted(m.params or {})
+        if values(catalog, m, k)
+    ]
+    if not pairs:
+        return "no listed model's params offer such a value (or their shape is a [decision])"
+    return st.sampled_from(pairs).flatmap(
+        lambda pair: st.sampled_from(values(catalog, *pair)).map(
+            lambda v: _with_param(pair[0], pair[1], v)
         )
     )
 
@@ -138,7 +162,7 @@ INVALID_BODY_RULES = (
     "prompt at most the model's limit",
     "params must be an object",
     "params values come from the model's options",
-    "params values: a well-formed value that is not an option",
+    *WELL_FORMED,
     "no other top-level key",
     "at most the model's number of references",
     "the body must be an object",
@@ -190,14 +214,8 @@ def invalid_bodies(
     rules["params values come from the model's options"] = (
         st.sampled_from(with_params).flatmap(_bad_param_value) if with_params else unreadable
     )
-    shaped = [
-        m for m in with_params if any(_well_formed_values(catalog, m, k) for k in m.params or {})
-    ]
-    rules["params values: a well-formed value that is not an option"] = (
-        st.sampled_from(shaped).flatmap(lambda m: _well_formed_bad_value(catalog, m))
-        if shaped
-        else unreadable
-    )
+    for rule, values in WELL_FORMED.items():
+        rules[rule] = _well_formed_rule(catalog, values)
     rules["at most the model's number of references"] = _reference_rule(catalog, reference_url)
     return rules
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from .catalog import Catalog
 from .checks import body_of, finding, is_success
 from .target import Target
 
@@ -41,12 +44,14 @@ def test_models_list_needs_no_key(target: Target) -> None:
     is_success(target.api.send("GET", "/api/v1/models", schema="models_list.json"))
 
 
-def test_every_param_default_is_one_of_its_options(target: Target) -> None:
-    for model in body_of(target.api.list_models())["data"]:
-        for param in model["params"]:
-            assert param["default"] in param["options"], (
-                f"{model['id']}.{param['key']}: default not an option"
-            )
+def test_every_param_default_is_one_of_its_options(catalog: Catalog) -> None:
+    # The params items' shape is a [decision]: only the models whose items the kit can read.
+    readable = catalog.with_params()
+    if not readable:
+        pytest.skip("no listed model's params could be read (their shape is a [decision])")
+    for model in readable:
+        for key, default in model.defaults.items():
+            assert default in (model.params or {})[key], f"{model.id}.{key}: default not an option"
 
 
 def test_z_image_is_listed_as_documented(target: Target) -> None:

@@ -10,6 +10,11 @@ from .errors import ApiKeyExpired, ApiKeyInvalid, ApiKeyMissing, ApiKeyRevoked, 
 from .profile import ALL_SCOPES
 
 KEY_PATTERN = re.compile(r"rvya_sk_[A-Za-z0-9_-]{8,}")
+# Auto-provisioned accounts are bounded: each costs ~1.6 KB with a 256-character key (account, key,
+# ledger entry, rate-limit bucket; measured), so ~16 MB at most; past the bound a new key is
+# api_key_invalid until a full reset. Keys longer than MAX_KEY_LENGTH are never provisioned.
+MAX_PROVISIONED = 10_000
+MAX_KEY_LENGTH = 256
 
 
 @dataclass
@@ -41,8 +46,18 @@ def bearer_token(authorization: str | None) -> str:
 class Accounts:
     """Every account and key of one fake. `new_id` names accounts; `on_open` funds them."""
 
-    def __init__(self, new_id, on_open, *, auto_provision: bool, starting_credits: int) -> None:
+    def __init__(
+        self,
+        new_id,
+        on_open,
+        *,
+        auto_provision: bool,
+        starting_credits: int,
+        max_provisioned: int = MAX_PROVISIONED,
+    ) -> None:
         self.accounts: dict[str, Account] = {}
+        self.provisioned = 0
+        self.max_provisioned = max_provisioned
         self.keys: dict[str, ApiKey] = {}
         self._new_id = new_id
         self._on_open = on_open
@@ -73,6 +88,13 @@ class Accounts:
     def _provision(self, token: str) -> ApiKey:
         with self._lock:
             if token not in self.keys:  # another request may have provisioned it meanwhile
+                if self.provisioned >= self.max_provisioned:
+                    raise ApiKeyInvalid(
+                        f"The API key is unknown, and this fake has already provisioned "
+                        f"{self.max_provisioned} accounts on first use (reset it, or create "
+                        "accounts through the control plane)."
+                    )
+                self.provisioned += 1
                 account = self.create_account(self.starting_credits)
                 self.add_key(account.id, token)
             return self.keys[token]
@@ -82,7 +104,8 @@ class Accounts:
         token = bearer_token(authorization)
         api_key = self.keys.get(token)
         if api_key is None:
-            if not (self.auto_provision and KEY_PATTERN.fullmatch(token)):
+            well_formed = len(token) <= MAX_KEY_LENGTH and KEY_PATTERN.fullmatch(token)
+            if not (self.auto_provision and well_formed):
                 raise ApiKeyInvalid()
             api_key = self._provision(token)
         if api_key.revoked:

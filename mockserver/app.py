@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -67,13 +66,6 @@ def create_app(
     """
     app = Starlette(
         routes=[*public_routes(), control_mount()],
-        # the journal sits outside the faults, so it records what each fault answered; CORS
-        # outside both, so that fault answers carry its headers too
-        middleware=[
-            Middleware(PublicCors),
-            Middleware(JournalMiddleware),
-            Middleware(FaultMiddleware),
-        ],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
@@ -83,6 +75,10 @@ def create_app(
     )
     app.router.redirect_slashes = False
     app.state.backend = backend or Backend(profile, clock=clock, seed=seed)
-    app.state.control = Control(app.state)
+    app.state.control = control = Control(app.state)
     app.state.control_token = control_token or None
+    # added innermost first: the journal sits outside the faults, so it records what each answered
+    app.add_middleware(FaultMiddleware, control=control)
+    app.add_middleware(JournalMiddleware, control=control)
+    app.add_middleware(PublicCors)  # outermost: fault answers carry the CORS headers too
     return app

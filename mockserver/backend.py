@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from .accounts import Accounts, ApiKey
+from .blobs import BlobStore, Spool
 from .catalog import Model, catalog
 from .clock import Clock, SystemClock
 from .errors import NotFound, PublicApiDisabled
@@ -64,6 +66,7 @@ class Backend:
         )
         self.tasks: dict[str, Task] = {}
         self.files: dict[str, StoredFile] = {}
+        self.blobs = BlobStore()
         self.idempotency = IdempotencyStore(self.clock)
         self.limiter = RateLimiter(
             self.profile.rate_limit_per_minute, self.profile.rate_limit_burst
@@ -129,16 +132,18 @@ class Backend:
         mime = check_content(upload, self.profile.megabyte)
         with self.lock:
             file_id = self.streams.new_id("file")
-            seconds, token = file_durations(
-                self.streams.secret, file_id, upload.kind, mime, upload.data
-            )
+            with upload.body.mapped() as data:
+                seconds, token = file_durations(
+                    self.streams.secret, file_id, upload.kind, mime, data
+                )
+            self.blobs.keep(upload.body, file_id)
             stored = StoredFile(
                 file_id,
                 account_id,
                 upload.kind,
                 upload.name,
                 mime,
-                upload.data,
+                upload.body.size,
                 seconds,
                 token,
                 self.clock.now(),
@@ -155,6 +160,17 @@ class Backend:
         if stored is None or (account_id is not None and stored.account_id != account_id):
             raise NotFound(f"No file {file_id!r} for this account.", rule="file_not_found")
         return stored
+
+    def spool_upload(self) -> Spool:
+        """Somewhere for an upload's bytes to stream to (a file of this fake's BlobStore)."""
+        return self.blobs.spool()
+
+    def open_file(self, stored: StoredFile) -> BinaryIO:
+        """The bytes of a kept upload, as an open file."""
+        try:
+            return self.blobs.open(stored.id)
+        except FileNotFoundError:
+            raise NotFound(f"No file {stored.id!r}.", rule="file_not_found") from None
 
     def result_task(self, task_id: str) -> Task:
         """A succeeded task whose result image may be served (the CDN needs no key)."""
@@ -247,11 +263,17 @@ class Backend:
         """Drop an account's tasks, files, idempotency keys and rate-limit debt; set its credits."""
         with self.lock:
             self.tasks = {i: t for i, t in self.tasks.items() if t.account_id != account_id}
-            self.files = {i: f for i, f in self.files.items() if f.account_id != account_id}
+            for file_id in [i for i, f in self.files.items() if f.account_id == account_id]:
+                self.blobs.delete(file_id)
+                del self.files[file_id]
             self._unrefunded_failures.pop(account_id, None)
             self.idempotency.forget_account(account_id)
             self.limiter.forget(account_id)
             self.ledger.set(account_id, credits)
+
+    def close(self) -> None:
+        """Free what lives outside memory: the uploads' temporary directory."""
+        self.blobs.close()
 
     def ready_key(self) -> str:
         """A usable key: the first configured account's, else a demo account made for it."""

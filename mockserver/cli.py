@@ -6,10 +6,13 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote
+
+from starlette.applications import Starlette
 
 from .app import create_app
 from .backend import Backend
@@ -129,25 +132,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     reason = refusal(args.host, token)
     if reason:
         parser.error(reason)
-    backend = Backend(profile, clock=make_clock(args.clock), seed=args.seed)
-    key = backend.ready_key()
-    app = create_app(backend=backend, control_token=token)
-    app.state.control.set_chaos(args.chaos)
+    app, key, credits = build_app(profile, args, token)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
         parser.exit(1, f"rivya-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
     url = base_url_of(sock)
-    account_id = backend.accounts.keys[key].account_id
-    credits = backend.ledger.balance(account_id)
     print(banner(url, key, credits, seed=args.seed, control_token=token), flush=True)
     if not args.quiet:
         level = getattr(logging, args.log_level.upper(), logging.DEBUG)  # trace: DEBUG
         install_request_log(app.state.control, sys.stderr, level)
     keep_full_collections_short()
-    with contextlib.suppress(KeyboardInterrupt):
-        uvicorn_server(app, uvicorn_level(args)).run(sockets=[sock])
+    # uvicorn re-raises SIGTERM once it has stopped: exit through `finally`, not by the signal
+    previous = signal.signal(signal.SIGTERM, _exit_quietly)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn_server(app, uvicorn_level(args)).run(sockets=[sock])
+    finally:
+        app.state.backend.close()  # the uploads' temporary directory
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def build_app(
+    profile: Profile, args: argparse.Namespace, token: str | None
+) -> tuple[Starlette, str, int]:
+    """The app, its ready key and that key's credits. No reference to the first backend
+    outlives this call: a full reset must be able to free it."""
+    backend = Backend(profile, clock=make_clock(args.clock), seed=args.seed)
+    key = backend.ready_key()
+    credits = backend.ledger.balance(backend.accounts.keys[key].account_id)
+    app = create_app(backend=backend, control_token=token)
+    app.state.control.set_chaos(args.chaos)
+    return app, key, credits
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ class Control:
     def __init__(self, holder: Any) -> None:
         self._holder = holder
         self.faults = Faults()
-        self.journal = Journal(account_of=self.account_of)
+        self.journal = Journal()
         self.base_profile: Profile = _with_starting_keys(holder.backend)
         streams = holder.backend.streams
         self.base_seed: int | None = streams.seed if streams.seeded else None
@@ -151,11 +151,15 @@ class Control:
             account_id = self.account_id(account)
             self._reset_account(account_id)
             return {"reset": account_id}
-        self._holder.backend = Backend(
-            profile or self.base_profile,
-            clock=clock or self.base_clock,
-            seed=self.base_seed if seed is None else seed,
+        old, self._holder.backend = (
+            self._holder.backend,
+            Backend(
+                profile or self.base_profile,
+                clock=clock or self.base_clock,
+                seed=self.base_seed if seed is None else seed,
+            ),
         )
+        old.close()  # its uploads' directory goes now, not whenever the collector gets to it
         self.faults.clear()
         self.journal.clear()
         self._opening.clear()
@@ -291,6 +295,7 @@ class Control:
             advance(seconds)
         except ValueError as exc:  # past the last time a timestamp can show
             raise _invalid(f"seconds: {exc}") from None
+        self.backend.idempotency.sweep()  # keys whose 24 h have now passed go at once
         return clock_json(self.backend.clock)
 
     def set_progression(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import mmap
 import struct
 from collections.abc import Iterator
 
@@ -17,7 +18,10 @@ _ISO_BMFF_TYPES = frozenset({"video/mp4", "video/quicktime", "audio/mp4"})
 _TOKEN_DOMAIN = b"rivya-mock duration token v1\n"
 
 
-def duration_seconds(mime: str, data: bytes) -> float | None:
+Bytes = bytes | mmap.mmap  # an upload's bytes, in memory or mapped from its file
+
+
+def duration_seconds(mime: str, data: Bytes) -> float | None:
     """Return the duration declared by the file's headers, or None if unknown or malformed."""
     try:
         if mime in _WAV_TYPES:
@@ -29,7 +33,7 @@ def duration_seconds(mime: str, data: bytes) -> float | None:
     return None
 
 
-def _wav_duration(data: bytes) -> float | None:
+def _wav_duration(data: Bytes) -> float | None:
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         return None
     byte_rate = data_size = None
@@ -43,7 +47,7 @@ def _wav_duration(data: bytes) -> float | None:
     return data_size / byte_rate
 
 
-def _riff_chunks(data: bytes, offset: int) -> Iterator[tuple[bytes, int, int]]:
+def _riff_chunks(data: Bytes, offset: int) -> Iterator[tuple[bytes, int, int]]:
     """Yield (id, body start, body end) per chunk; a chunk claiming more than is there is cut short."""
     while offset + 8 <= len(data):
         chunk_id = data[offset : offset + 4]
@@ -54,7 +58,7 @@ def _riff_chunks(data: bytes, offset: int) -> Iterator[tuple[bytes, int, int]]:
         offset = start + size + (size & 1)  # chunks are padded to an even length
 
 
-def _mvhd_duration(data: bytes) -> float | None:
+def _mvhd_duration(data: Bytes) -> float | None:
     moov = _find_box(data, 0, len(data), b"moov")
     if moov is None:
         return None
@@ -76,7 +80,7 @@ def _mvhd_duration(data: bytes) -> float | None:
     return duration / timescale
 
 
-def _find_box(data: bytes, offset: int, limit: int, wanted: bytes) -> tuple[int, int] | None:
+def _find_box(data: Bytes, offset: int, limit: int, wanted: bytes) -> tuple[int, int] | None:
     """Return (body start, body end) of the first `wanted` box among the boxes in [offset, limit)."""
     while offset + 8 <= limit:
         size, box_type = struct.unpack_from(">I4s", data, offset)

@@ -20,7 +20,7 @@ import httpx
 from starlette.requests import Request
 
 from .errors import ApiError, InternalError, PublicApiDisabled, RateLimited, ValidationFailed
-from .journal import is_control_path
+from .journal import is_control_path, record_of
 from .responses import error_response
 
 ACTIONS = ("rate_limited", "server_error", "public_api_disabled", "latency", "drop_connection")
@@ -174,6 +174,10 @@ class Faults:
             self.rules.clear()
             self.chaos = 0.0
 
+    @property
+    def active(self) -> bool:
+        return bool(self.rules) or self.chaos > 0
+
     def wants_model(self, method: str, path: str) -> bool:
         return any(r.model is not None and r.matches(method, path, r.model) for r in self.rules)
 
@@ -250,34 +254,39 @@ async def _peek_model(receive: Any) -> tuple[str | None, Any]:
 
 
 class FaultMiddleware:
-    """Applies the fake's faults to public requests; `/_mock` is never touched."""
+    """Applies the fake's faults to public requests; `/_mock` is never touched.
 
-    def __init__(self, app: Any) -> None:
+    With no rule and no chaos (the usual case) a request costs one check and passes straight on.
+    """
+
+    def __init__(self, app: Any, control: Any) -> None:
         self.app = app
+        self.control = control  # the Control: its faults, and the backend's fault stream
         quiet_dropped_connections()
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or is_control_path(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-        control = scope["app"].state.control
-        faults, method, path = control.faults, scope["method"], scope["path"]
-        if not faults.rules and faults.chaos <= 0:
-            await self.app(scope, receive, send)
-            return
+    def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Awaitable[None]:
+        # Not `async`: without faults the app's own coroutine is handed back, so an idle fault
+        # layer adds no coroutine of its own to every request.
+        if not self.control.faults.active or scope["type"] != "http":
+            return self.app(scope, receive, send)
+        if is_control_path(scope["path"]):
+            return self.app(scope, receive, send)
+        return self._apply(scope, receive, send)
+
+    async def _apply(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        faults = self.control.faults
+        method, path = scope["method"], scope["path"]
         model = None
         if faults.wants_model(method, path):
             model, receive = await _peek_model(receive)
-        decision = faults.decide(method, path, model, control.backend.streams.faults)
+        decision = faults.decide(method, path, model, self.control.backend.streams.faults)
         if decision.delay_seconds:
             await faults.sleep(decision.delay_seconds)
         if decision.action is None:
             await self.app(scope, receive, send)
             return
-        scope.setdefault("state", {})["fault"] = {
-            "action": decision.action,
-            "source": decision.source,
-        }
+        assert decision.source is not None
+        record_of(scope).fault = (decision.action, decision.source)
         if decision.action == "drop_connection":
             await send(
                 {

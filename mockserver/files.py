@@ -5,13 +5,14 @@ Types come from signature bytes (sniffing), never from names or declared types.
 
 from __future__ import annotations
 
-import hashlib
 import math
+import mmap
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .blobs import Spool
 from .catalog import Model, catalog
 from .durations import check_duration_token, duration_seconds, duration_token
 from .errors import ValidationFailed
@@ -23,14 +24,16 @@ MAX_NAME = 255
 MAX_CLIENT_REQUEST_ID = 128
 
 
-@dataclass
+@dataclass(slots=True)
 class StoredFile:
+    """A kept upload's metadata; its bytes live in the backend's `BlobStore` under `id`."""
+
     id: str
     account_id: str
     kind: str
     name: str
     mime_type: str
-    data: bytes
+    size_bytes: int
     duration_seconds: float | None
     duration_token: str | None
     created_at: float
@@ -38,21 +41,17 @@ class StoredFile:
     model: str | None = None
     client_request_id: str | None = None
 
-    @property
-    def size_bytes(self) -> int:
-        return len(self.data)
-
 
 @dataclass(frozen=True)
 class UploadRequest:
-    """A checked upload: the fields are valid; the bytes are still to be checked."""
+    """A checked upload: the fields are valid; the bytes (spooled) are still to be checked."""
 
     kind: str
     model: Model | None
     client_request_id: str | None
     raw_filename: str | None
     name: str
-    data: bytes
+    body: Spool
     fingerprint: str
 
 
@@ -114,9 +113,9 @@ def _upload_model(fields: dict[str, str], kind: str) -> Model | None:
     return model
 
 
-def check_upload(fields: dict[str, str], filename: str | None, data: bytes | None) -> UploadRequest:
+def check_upload(fields: dict[str, str], filename: str | None, body: Spool | None) -> UploadRequest:
     """Check the form fields of an upload (everything but the bytes' type and size)."""
-    if data is None:
+    if body is None:
         raise _fail("file: is required", "file_missing")
     if "kind" not in fields:
         raise _fail("kind: is required", "kind_missing")
@@ -130,20 +129,19 @@ def check_upload(fields: dict[str, str], filename: str | None, data: bytes | Non
             f"client_request_id: must be at most {MAX_CLIENT_REQUEST_ID} characters",
             "client_request_id_length",
         )
-    if not data:
+    if not body.size:
         raise _fail("file: must not be empty", "file_empty")
     name = _base_name(filename)
-    digest = hashlib.sha256(data).hexdigest()
     fingerprint = "\n".join(
         (
-            digest,
+            body.sha256(),
             kind,
             fields.get("model", ""),
             client_request_id or "",
             filename if filename is not None else "\x00",
         )
     )
-    return UploadRequest(kind, model, client_request_id, filename, name, data, fingerprint)
+    return UploadRequest(kind, model, client_request_id, filename, name, body, fingerprint)
 
 
 def upload_limits(upload: UploadRequest, megabyte: int) -> tuple[int, tuple[str, ...]]:
@@ -157,11 +155,11 @@ def upload_limits(upload: UploadRequest, megabyte: int) -> tuple[int, tuple[str,
 def check_content(upload: UploadRequest, megabyte: int) -> str:
     """The detected MIME type, once size and signature are within the rules."""
     limit, allowed = upload_limits(upload, megabyte)
-    if len(upload.data) > limit:
+    if upload.body.size > limit:
         raise file_too_large(
             limit, f" for {upload.kind}" + (f" with {upload.model.id}" if upload.model else "")
         )
-    mime = sniff(upload.data[:512], upload.kind)
+    mime = sniff(upload.body.head, upload.kind)
     if mime not in allowed:
         found = f"detected {mime}" if mime else "an unrecognised type"
         raise _fail(
@@ -172,7 +170,7 @@ def check_content(upload: UploadRequest, megabyte: int) -> str:
 
 
 def file_durations(
-    secret: bytes, file_id: str, kind: str, mime: str, data: bytes
+    secret: bytes, file_id: str, kind: str, mime: str, data: bytes | mmap.mmap
 ) -> tuple[float | None, str | None]:
     if kind == "image":
         return None, None

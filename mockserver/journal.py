@@ -1,17 +1,25 @@
 """The request journal: a bounded ring buffer of public requests, filled by a pure ASGI middleware.
 
 Each entry says who asked what and how it ended, and for a rejection which rule rejected it.
-Requests are stored raw and turned into entries only when read, to keep the hot path cheap.
+A request leaves one small `Record` of plain data (strings, numbers, a body prefix): never the
+request, its headers, an exception or the `Authorization` value, so nothing a client sends can
+keep memory alive beyond the record's own capped fields (spec §15). Records become the JSON
+entries of `/_mock/requests` only when read.
+
+Listeners: `journal.listeners` is a list of callables, each called with every new `Record` (on
+the server's event loop, after the response; keep them quick). A listener that raises is logged
+and otherwise ignored. Format a record with `record.entry()`.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +29,19 @@ CAPACITY = 1000
 PREVIEW_BYTES = 4096  # the body prefix kept for the summary; bodies stream on untouched
 SHORT_TEXT = 80
 CONTROL_PREFIX = "/_mock"
+# What one record may keep of each client-chosen text (a 64 KiB path is cut to these).
+TEXT_LIMITS = {"method": 32, "path": 2048, "query": 2048, "content_type": 256, "message": 2048}
+
+log = logging.getLogger("rivya_mock.journal")
 
 
 def is_control_path(path: str) -> bool:
     return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+def capped(text: str, field: str) -> str:
+    limit = TEXT_LIMITS[field]
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def shorten(value: Any, depth: int = 0) -> Any:
@@ -56,58 +73,71 @@ def body_summary(content_type: str, size: int, prefix: bytes) -> dict[str, Any] 
 
 @dataclass(slots=True)
 class Record:
-    """One request as the middleware saw it, before it is turned into an entry."""
+    """One public request as plain data, capped, as the middleware saw it.
 
-    time: float
-    method: str
-    path: str
-    query: bytes
-    headers: list[tuple[bytes, bytes]]
-    status: int | None
-    error: Any
-    fault: dict[str, Any] | None
-    body_size: int
-    body_prefix: bytes
-    duration: float = 0.0  # seconds of real time from the request's start to its end
+    `error` is (code, message, rule) of the error the client got; `fault` is (action, source)
+    when a fault answered; `status` is None when no whole answer was sent (a dropped connection).
+    """
 
-    def header(self, name: bytes) -> str:
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value.decode("latin-1")
-        return ""
+    seq: int = 0
+    time: float = 0.0
+    method: str = "GET"
+    path: str = "/"
+    query: str = ""
+    status: int | None = None
+    error: tuple[str, str, str] | None = None
+    fault: tuple[str, str] | None = None
+    account: str | None = None
+    content_type: str = ""
+    body_size: int = 0
+    body_prefix: bytes = b""
+    duration: float = 0.0  # real seconds from the request's arrival to its end
 
-    def declared_size(self) -> int:
-        """Bytes read, or the declared length of a body nobody read (a fault answered first)."""
-        declared = self.header(b"content-length")
-        return self.body_size or (int(declared) if declared.isdigit() else 0)
+    def entry(self) -> dict[str, Any]:
+        """The JSON entry of `/_mock/requests` (docs/control-plane.md)."""
+        code, message, rule = self.error or (None, None, None)
+        if self.status == 500 and code is None:
+            code = "internal_error"
+        return {
+            "seq": self.seq,
+            "time": format_timestamp(self.time),
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "error_code": code,
+            "rule": rule,
+            "message": message,
+            "fault": {"action": self.fault[0], "source": self.fault[1]} if self.fault else None,
+            "duration_ms": round(self.duration * 1000, 3),
+            "account": self.account,
+            "body": body_summary(self.content_type, self.body_size, self.body_prefix),
+        }
 
 
 class Journal:
-    """The last `capacity` requests, oldest first, each numbered by `seq`.
+    """The last `capacity` requests, oldest first, each numbered by `seq`."""
 
-    `account_of` maps an Authorization header to an account id (or None) when entries are read.
-    """
-
-    def __init__(
-        self, capacity: int = CAPACITY, account_of: Callable[[str], str | None] = lambda _: None
-    ) -> None:
-        self._records: deque[tuple[int, Record]] = deque(maxlen=capacity)
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self._records: deque[Record] = deque(maxlen=capacity)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
-        self.account_of = account_of
-        self.listeners: list[Callable[[int, Record], None]] = []
+        self.listeners: list[Callable[[Record], Any]] = []
 
     def record(self, record: Record) -> None:
         with self._lock:
-            seq = next(self._seq)
-            self._records.append((seq, record))
-        for listener in self.listeners:  # observers (the terminal log), told outside the lock
-            listener(seq, record)
+            record.seq = next(self._seq)
+            self._records.append(record)
+        for listener in self.listeners:
+            try:
+                listener(record)
+            except Exception:
+                log.exception("a journal listener failed")
 
     def last_seq(self) -> int:
         """The `seq` of the newest entry (0 when empty), without building any entry."""
         with self._lock:
-            return self._records[-1][0] if self._records else 0
+            return self._records[-1].seq if self._records else 0
 
     def clear(self) -> None:
         with self._lock:
@@ -118,31 +148,8 @@ class Journal:
         limit = filters.pop("limit", None)
         with self._lock:
             records = list(self._records)
-        chosen = [e for e in (self.entry(seq, r) for seq, r in records) if matches(e, filters)]
+        chosen = [e for e in (r.entry() for r in records) if matches(e, filters)]
         return chosen[-limit:] if limit else chosen
-
-    def entry(self, seq: int, record: Record) -> dict[str, Any]:
-        error, status = record.error, record.status
-        code = getattr(error, "code", None)
-        if status == 500 and error is None:
-            code = "internal_error"
-        return {
-            "seq": seq,
-            "time": format_timestamp(record.time),
-            "method": record.method,
-            "path": record.path,
-            "query": record.query.decode("latin-1"),
-            "status": status,
-            "error_code": code,
-            "rule": getattr(error, "rule", None),
-            "message": getattr(error, "message", None),
-            "fault": record.fault,
-            "duration_ms": round(record.duration * 1000, 3),
-            "account": self.account_of(record.header(b"authorization")),
-            "body": body_summary(
-                record.header(b"content-type"), record.declared_size(), record.body_prefix
-            ),
-        }
 
 
 def matches(entry: dict[str, Any], filters: dict[str, Any]) -> bool:
@@ -164,66 +171,92 @@ def matches(entry: dict[str, Any], filters: dict[str, Any]) -> bool:
     return True
 
 
-class _BodyTap:
-    """Counts the request body and keeps its first bytes, passing every message through."""
+# -- delivery: the middleware that fills the journal -------------------------------------------
 
-    def __init__(self, receive: Any) -> None:
-        self._receive = receive
-        self.size = 0
-        self.prefix = b""
+RECORD = "rivya.record"  # the scope key of the request's Record while it is handled
 
-    async def receive(self) -> dict[str, Any]:
-        message = await self._receive()
-        body = message.get("body", b"")
-        self.size += len(body)
-        if len(self.prefix) < PREVIEW_BYTES:
-            self.prefix += body[: PREVIEW_BYTES - len(self.prefix)]
-        return message
+
+def record_of(scope: MutableMapping[str, Any]) -> Record:
+    """The Record of the request being handled, for the app to fill in (account, error, fault);
+    a throwaway one when no journal is in front of the app."""
+    record = scope.get(RECORD)
+    return record if record is not None else Record()
+
+
+def _headers(scope: dict[str, Any], *names: bytes) -> dict[bytes, str]:
+    """The first value of each of `names` that the request has (one pass over the headers)."""
+    found: dict[bytes, str] = {}
+    for key, value in scope["headers"]:
+        key = key.lower()
+        if key in names and key not in found:
+            found[key] = value.decode("latin-1")
+    return found
 
 
 class JournalMiddleware:
-    """Records every public request (not `/_mock`) once its response has started or failed."""
+    """Records every public request (not `/_mock`) once its response has started or failed.
 
-    def __init__(self, app: Any) -> None:
+    Per request it makes the Record (the app fills in account, error and fault as it goes),
+    wraps `receive` (to count the body and keep its first bytes) and `send` (to see the status),
+    and appends the Record at the end.
+    """
+
+    def __init__(self, app: Any, control: Any) -> None:
         self.app = app
+        self.control = control  # the Control: its journal, clock and key lookup
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or is_control_path(scope["path"]):
             await self.app(scope, receive, send)
             return
-        control = scope["app"].state.control
-        state = scope.setdefault("state", {})
-        tap = _BodyTap(receive)
-        status: list[int] = []
+        record = scope[RECORD] = Record()
         started = time.perf_counter()
 
-        async def tapped_send(message: dict[str, Any]) -> None:
+        async def counting_receive() -> dict[str, Any]:
+            message = await receive()
+            body = message.get("body", b"")
+            record.body_size += len(body)
+            if len(record.body_prefix) < PREVIEW_BYTES:
+                record.body_prefix += body[: PREVIEW_BYTES - len(record.body_prefix)]
+            return message
+
+        async def status_send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                status.append(message["status"])
+                record.status = message["status"]
             await send(message)
 
         try:
-            await self.app(scope, tap.receive, tapped_send)
+            await self.app(scope, counting_receive, status_send)
         except BaseException:
-            status.append(status[-1] if status else 500)
+            record.status = record.status or 500
             raise
         finally:
-            fault = state.get("fault")
-            dropped = fault is not None and fault["action"] == "drop_connection"
-            control.journal.record(
-                Record(
-                    time=control.backend.clock.now(),
-                    method=scope["method"],
-                    path=scope["path"],
-                    query=scope.get("query_string", b""),
-                    headers=scope.get("headers", []),
-                    status=None
-                    if dropped or not status
-                    else status[-1],  # a drop sends no whole answer
-                    error=state.get("api_error"),
-                    fault=fault,
-                    body_size=tap.size,
-                    body_prefix=tap.prefix,
-                    duration=time.perf_counter() - started,
-                )
-            )
+            record.duration = time.perf_counter() - started
+            self._finish(scope, record)
+
+    def _finish(self, scope: dict[str, Any], record: Record) -> None:
+        """Fill in what the request itself says, capped, and append the record."""
+        record.time = self.control.backend.clock.now()
+        record.method = capped(scope["method"], "method")
+        record.path = capped(scope["path"], "path")
+        if scope.get("query_string"):
+            record.query = capped(scope["query_string"].decode("latin-1"), "query")
+        if record.fault is not None and record.fault[0] == "drop_connection":
+            record.status = None  # a drop sends no whole answer
+        if record.error is not None:
+            code, message, rule = record.error
+            record.error = (code, capped(message, "message"), rule)
+        wanted = [b"content-type"] if record.body_size else [b"content-type", b"content-length"]
+        if record.account is None:
+            wanted.append(b"authorization")
+        headers = _headers(scope, *wanted)
+        if (
+            not record.body_size
+        ):  # nobody read the body (a fault answered first): its declared length
+            declared = headers.get(b"content-length", "")
+            record.body_size = int(declared) if declared.isdigit() else 0
+        if record.body_size:
+            record.content_type = capped(headers.get(b"content-type", ""), "content_type")
+        if b"authorization" in headers:  # not authenticated here (a public route, a fault, …)
+            record.account = self.control.account_of(headers[b"authorization"])
+        self.control.journal.record(record)

@@ -95,6 +95,7 @@ class MockServer:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self.control.backend.close()  # uploaded bytes live on disk until the server stops
 
     def __enter__(self) -> MockServer:
         return self.start()

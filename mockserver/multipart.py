@@ -9,7 +9,7 @@ over `filename`. Bytes after the closing boundary are not read.
 
 from __future__ import annotations
 
-import io
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -19,10 +19,14 @@ from urllib.parse import unquote
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from mockserver.blobs import Spool, memory_spool
 from mockserver.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
+
+# python-multipart logs each malformed body it meets; the client gets the reason in the envelope
+logging.getLogger("python_multipart.multipart").setLevel(logging.ERROR)
 
 FILE_FIELD = "file"
 DEFAULT_FIELDS = frozenset({FILE_FIELD, "kind", "model", "client_request_id"})
@@ -35,11 +39,16 @@ _EXTENDED_VALUE = re.compile(r"(?i)(utf-8|iso-8859-1)'[^']*'(.*)")
 
 @dataclass
 class UploadedForm:
-    """What arrived: text fields, and the `file` part's raw filename and bytes (None if absent)."""
+    """What arrived: text fields, and the `file` part's raw filename and spooled bytes."""
 
     fields: dict[str, str] = field(default_factory=dict)
     filename: str | None = None
-    file_bytes: bytes | None = None
+    file: Spool | None = None
+
+    @property
+    def file_bytes(self) -> bytes | None:
+        """The file's bytes (None if there was no `file` part), read back from its spool."""
+        return None if self.file is None else self.file.read()
 
 
 async def read_form(
@@ -50,14 +59,16 @@ async def read_form(
     allowed_fields: frozenset[str] = DEFAULT_FIELDS,
     max_field_bytes: int = 64_000,
     file_limit: Callable[[dict[str, str]], int] | None = None,
+    spool: Callable[[], Spool] = memory_spool,
 ) -> UploadedForm:
     """Parse the body as it streams; raise ValidationFailed on anything but a well-formed form.
 
-    An oversize file is refused (400, `Connection: close`) as soon as its bytes pass
-    `max_file_bytes`, so at most that much (plus one chunk) is ever held. Required fields are
-    the caller's to check.
+    The file's bytes go to a `spool()` as they arrive (in memory by default; the fake spools to
+    disk, and discards the spool of a refused upload). An oversize file is refused (400,
+    `Connection: close`) as soon as its bytes pass `max_file_bytes`, so at most that much
+    (plus one chunk) is ever written. Required fields are the caller's to check.
     """
-    reader = _FormReader(max_file_bytes, allowed_fields, max_field_bytes, file_limit)
+    reader = _FormReader(max_file_bytes, allowed_fields, max_field_bytes, file_limit, spool)
     parser = _make_parser(content_type, reader)
     async for chunk in chunks:
         _feed(parser, chunk)
@@ -95,8 +106,10 @@ class _FormReader:
         allowed: frozenset[str],
         max_field_bytes: int,
         file_limit: Callable[[dict[str, str]], int] | None = None,
+        spool: Callable[[], Spool] = memory_spool,
     ):
         self.max_file_bytes = max_file_bytes
+        self.spool = spool
         self.file_limit = file_limit
         self.allowed = allowed
         self.max_field_bytes = max_field_bytes
@@ -144,7 +157,8 @@ class _FormReader:
             limit = self.max_file_bytes
             if self.file_limit is not None:  # fields sent before the file tighten the limit
                 limit = min(limit, self.file_limit(self.form.fields))
-            self._part = _FilePart(limit)
+            self._part = _FilePart(limit, self.spool())
+            self.form.file = self._part.spool
         elif has_filename:
             raise ValidationFailed(f"{_shown(name)}: must be a text field, not a file")
         else:
@@ -165,7 +179,7 @@ class _FormReader:
     def _on_part_end(self) -> None:
         part, self._part = self._part, None
         if isinstance(part, _FilePart):
-            self.form.file_bytes = part.value()
+            part.spool.finish()
         elif part is not None:
             self.form.fields[part.name] = part.value()
 
@@ -183,23 +197,18 @@ class _FormReader:
 class _FilePart:
     """The upload's bytes, refused the moment they pass the limit."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, spool: Spool):
         self.limit = limit
-        self.size = 0
-        self.buffer = io.BytesIO()
+        self.spool = spool
 
     def write(self, data: bytes, start: int, end: int) -> None:
-        self.size += end - start
-        if self.size > self.limit:
+        if self.spool.size + end - start > self.limit:
             raise ValidationFailed(
                 f"{FILE_FIELD}: must be at most {self.limit} bytes",
                 status=400,
                 headers={"Connection": "close"},
             )
-        self.buffer.write(memoryview(data)[start:end])
-
-    def value(self) -> bytes:
-        return self.buffer.getvalue()
+        self.spool.write(memoryview(data)[start:end])
 
 
 class _TextPart:

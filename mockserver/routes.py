@@ -7,44 +7,73 @@ Handlers share the order of checks of spec §4 through `api_operation` (steps 2-
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from typing import BinaryIO
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from .accounts import ApiKey
 from .backend import Backend
-from .errors import NotFound
+from .blobs import Spool
+from .errors import ApiError, NotFound
 from .files import check_upload, file_too_large, largest_upload, streaming_limit
 from .generations import QUEUED
 from .idempotency import check_key_syntax, replay_or_conflict
 from .images import png, result_size
+from .journal import record_of
 from .multipart import read_form
 from .openapi import openapi_document
-from .responses import base_url, declared_length, json_response, read_json_body
+from .responses import (
+    JsonResponse,
+    base_url,
+    declared_length,
+    error_response,
+    header,
+    json_response,
+    read_json_body,
+)
 from .serializers import credits_json, file_json, models_list_json, task_json
 from .validation import parse_json, validate_generation
 
 GENERATION_BODY_LIMIT = 1_000_000
+SMALL_FILE, CHUNK = 1_000_000, 256 * 1024  # larger uploads are served from disk in chunks
 FORM_OVERHEAD = 1_000_000  # room for multipart headers and the small text fields
 Handler = Callable[[Request, Backend, ApiKey | None], Awaitable[Response]]
 
 
-def api_operation(
-    scope: str | None,
-) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Steps (2) public switch, (3) key, (4) scope and (5) rate limit, before the handler."""
+class Operation:
+    """One public API operation as an ASGI app: steps (2) public switch, (3) key, (4) scope and
+    (5) rate limit, then its handler. An ApiError raised anywhere inside is answered here, by
+    `error_response`: the one exception path of the public API (anything else is a bug, a 500)."""
 
-    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        @functools.wraps(handler)
-        async def endpoint(request: Request) -> Response:
-            backend: Backend = request.app.state.backend
+    def __init__(self, handler: Handler, scope: str | None) -> None:
+        functools.update_wrapper(self, handler)  # the route keeps the handler's name
+        self.handler = handler
+        self.scope = scope
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        backend: Backend = scope["app"].state.backend
+        try:
             backend.check_public_api()
-            key = backend.authorize(request.headers.get("authorization"), scope) if scope else None
-            return await handler(request, backend, key)
+            key = None
+            if self.scope is not None:
+                key = backend.authorize(header(scope, b"authorization"), self.scope)
+                record_of(scope).account = key.account_id
+            response = await self.handler(request, backend, key)
+        except ApiError as exc:
+            response = error_response(request, exc)
+        await response(scope, receive, send)
 
-        return endpoint
+
+def api_operation(scope: str | None) -> Callable[[Handler], Operation]:
+    """Make a handler an Operation that needs the API key scope `scope` (None: public)."""
+
+    def decorate(handler: Handler) -> Operation:
+        return Operation(handler, scope)
 
     return decorate
 
@@ -65,11 +94,13 @@ class Idempotency:
         if self.stored is None:
             return None
         stored = replay_or_conflict(self.stored, fingerprint)
-        return Response(stored.body, stored.status, media_type="application/json")
+        return JsonResponse(stored.body, stored.status)
 
     def bind(self, fingerprint: str, response: Response) -> Response:
         if self.holding:
-            self.store.bind(self.scope, fingerprint, response.status_code, bytes(response.body))
+            # a right-sized copy: orjson's bytes keep a ~4 KB buffer, too much to store per key
+            body = bytes(memoryview(response.body))
+            self.store.bind(self.scope, fingerprint, response.status_code, body)
             self.holding = False
         return response
 
@@ -146,17 +177,28 @@ async def upload_file(request: Request, backend: Backend, key: ApiKey | None) ->
         if length is not None and length > held + FORM_OVERHEAD:
             raise file_too_large(held)
         megabyte = backend.profile.megabyte
-        form = await read_form(
-            request.headers.get("content-type"),
-            request.stream(),
-            max_file_bytes=held,
-            file_limit=lambda fields: streaming_limit(fields, megabyte),
-        )
-        upload = check_upload(form.fields, form.filename, form.file_bytes)
-        replayed = idem.replay(upload.fingerprint)
-        if replayed is not None:
-            return replayed
-        stored = backend.upload_file(key.account_id, upload, base_url(request))
+        spools: list[Spool] = []
+
+        def spool() -> Spool:
+            spools.append(backend.spool_upload())
+            return spools[-1]
+
+        try:
+            form = await read_form(
+                request.headers.get("content-type"),
+                request.stream(),
+                max_file_bytes=held,
+                file_limit=lambda fields: streaming_limit(fields, megabyte),
+                spool=spool,
+            )
+            upload = check_upload(form.fields, form.filename, form.file)
+            replayed = idem.replay(upload.fingerprint)
+            if replayed is not None:
+                return replayed
+            stored = backend.upload_file(key.account_id, upload, base_url(request))
+        finally:
+            for written in spools:
+                written.discard()  # a kept upload was moved away: this removes only refusals
         response = json_response(file_json(stored), backend.profile.file_create_status)
         return idem.bind(upload.fingerprint, response)
 
@@ -184,7 +226,21 @@ async def get_file_content(request: Request) -> Response:
     stored = backend.get_file(None, request.path_params["file_id"])
     if request.path_params["name"] != stored.name:
         raise NotFound("No such file.", rule="file_not_found")
-    return Response(stored.data, media_type=stored.mime_type)
+    handle = backend.open_file(stored)
+    if stored.size_bytes <= SMALL_FILE:
+        with handle:
+            return Response(handle.read(), media_type=stored.mime_type)
+    return StreamingResponse(
+        _chunks(handle),
+        media_type=stored.mime_type,
+        headers={"Content-Length": str(stored.size_bytes)},
+    )
+
+
+def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def _route(path: str, endpoint: Callable, method: str) -> Route:

@@ -7,6 +7,8 @@ the signature `contract_tests.run(app_factory=…)` expects.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import re
 from collections import defaultdict
@@ -15,6 +17,7 @@ from typing import Any
 
 from mockserver.app import create_app
 from mockserver.catalog import catalog
+from mockserver.errors import InsufficientCredits
 
 Json = Any
 TASK_PATH = re.compile(r"^/api/v1/generations/([^/]+)$")
@@ -371,6 +374,222 @@ def file_object_named_otherwise() -> Callable:
     return _wrap(on_response=_json_body(rewrite))
 
 
+class Stall:
+    """ASGI middleware: `before(scope)` runs as a create arrives, then the create waits a moment,
+    so parallel creates overlap the way they do on a busy server."""
+
+    def __init__(self, app: Any, before: Callable[[dict], None]) -> None:
+        self.app = app
+        self.state = app.state
+        self.before = before
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http" and scope["path"] == "/api/v1/generations":
+            self.before(scope)
+            await asyncio.sleep(0.05)
+        await self.app(scope, receive, send)
+
+
+def _racy_ledger(write_stale: bool) -> Callable:
+    """A ledger that checks (and, with `write_stale`, writes) the balance read as the request
+    arrived: parallel creates overspend, or overwrite each other's reservations."""
+    seen: contextvars.ContextVar[int | None] = contextvars.ContextVar("seen", default=None)
+
+    def factory(profile: Any, clock: Any) -> Any:
+        app = create_app(profile, clock=clock)
+        ledger = app.state.backend.ledger
+
+        def before(scope: dict) -> None:
+            account = app.state.control.account_of(_header(scope, b"authorization"))
+            seen.set(app.state.backend.get_credits(account) if account else None)
+
+        def reserve(account_id: str, cost: int) -> None:
+            stale = seen.get()
+            stale = ledger.balance(account_id) if stale is None else stale
+            if stale < cost:
+                raise InsufficientCredits("Not enough credits.", status=402)
+            base = stale if write_stale else ledger.balance(account_id)
+            ledger.set(account_id, base - cost)
+
+        ledger.reserve = reserve
+        return Stall(app, before)
+
+    return factory
+
+
+def overspends_under_parallel_creates() -> Callable:
+    return _racy_ledger(write_stale=False)
+
+
+def loses_reservations_under_parallel_creates() -> Callable:
+    return _racy_ledger(write_stale=True)
+
+
+def parallel_same_key_creates_two_tasks() -> Callable:
+    """A key held by a create in flight is not seen by the next: each makes its own task."""
+    in_flight: set[str] = set()
+
+    def factory(profile: Any, clock: Any) -> Any:
+        app = create_app(profile, clock=clock)
+
+        async def wrapper(scope: dict, receive: Callable, send: Callable) -> None:
+            key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
+            if key is None:
+                await app(scope, receive, send)
+                return
+            if key in in_flight:
+                scope = _set_header(scope, b"idempotency-key", None)
+            in_flight.add(key)
+            try:
+                await asyncio.sleep(0.05)
+                await app(scope, receive, send)
+            finally:
+                in_flight.discard(key)
+
+        wrapper.state = app.state  # type: ignore[attr-defined]
+        return wrapper
+
+    return factory
+
+
+def finished_task_changes_later() -> Callable:
+    """updated_at follows the poll once a task has finished (the time of the poll, a classic)."""
+
+    def factory(profile: Any, clock: Any) -> Any:
+        from mockserver.clock import format_timestamp
+
+        def change(scope: dict, task: dict) -> None:
+            if scope["method"] == "GET" and task["status"] in ("succeeded", "failed"):
+                task["updated_at"] = format_timestamp(clock.now())
+
+        return Rewrite(create_app(profile, clock=clock), on_response=_task_rewriter(change))
+
+    return factory
+
+
+def refund_only_when_polled() -> Callable:
+    """GET /credits does not settle failed tasks: the refund waits for someone to poll."""
+
+    def factory(profile: Any, clock: Any) -> Any:
+        app = create_app(profile, clock=clock)
+        backend = app.state.backend
+        backend.get_credits = lambda account_id: backend.ledger.balance(account_id)
+        return app
+
+    return factory
+
+
+def two_result_urls() -> Callable:
+    def change(scope: dict, task: dict) -> None:
+        if task["result"]:
+            task["result"]["urls"].append(task["result"]["urls"][0] + "?copy")
+
+    return _wrap(on_response=_task_rewriter(change))
+
+
+def _upload_refused(when: Callable[[dict, bytes], bool]) -> Callable:
+    """Uploads for which `when(scope, body)` holds are refused as invalid."""
+
+    def factory(profile: Any, clock: Any) -> Any:
+        app = create_app(profile, clock=clock)
+
+        def on_request(scope: dict, body: bytes) -> tuple[dict, bytes]:
+            if scope["path"] == "/api/v1/files" and when(scope, body):
+                # Without its multipart content type, the fake refuses the body as invalid.
+                kept = [(k, v) for k, v in scope["headers"] if k.lower() == b"authorization"]
+                return {**scope, "headers": kept}, b""
+            return scope, body
+
+        return Rewrite(app, on_request=on_request)
+
+    return factory
+
+
+def declared_type_matters() -> Callable:
+    """A file part declared text/plain is refused, whatever its bytes are."""
+    return _upload_refused(lambda scope, body: b"content-type: text/plain" in body.lower())
+
+
+def video_has_the_image_limit() -> Callable:
+    return _upload_refused(
+        lambda scope, body: b'name="kind"\r\n\r\nvideo' in body and len(body) > 10_000_000
+    )
+
+
+def audio_has_the_video_limit() -> Callable:
+    """Oversize audio (under 50 MB) is stored as if video's limit applied to every kind."""
+
+    def rewrite(scope: dict, status: int, body: Json) -> tuple[int, Json]:
+        if scope["path"] == "/api/v1/files" and status == 400 and scope.get("audio_size"):
+            return 201, _stored_file("audio", "audio/mpeg", scope["audio_size"])
+        return status, body
+
+    def on_request(scope: dict, content: bytes) -> tuple[dict, bytes]:
+        is_audio = b'name="kind"\r\n\r\naudio' in content
+        if scope["path"] == "/api/v1/files" and is_audio and len(content) < 50_000_000:
+            scope = {**scope, "audio_size": len(content)}
+        return scope, content
+
+    return _wrap(on_request=on_request, on_response=_json_body(rewrite))
+
+
+def _stored_file(kind: str, mime: str, size: int) -> dict:
+    return {
+        "id": "file_" + "a" * 24,
+        "url": "http://testserver/cdn/files/file_" + "a" * 24 + "/upload",
+        "kind": kind,
+        "name": "upload",
+        "mime_type": mime,
+        "size_bytes": size,
+        "duration_seconds": None,
+        "duration_token": None,
+        "created_at": "2026-01-01T00:00:00.000Z",
+    }
+
+
+def _params_rewriter(accept: Callable[[str, str, tuple[str, ...]], bool]) -> Callable:
+    """Params values for which `accept(key, value, options)` holds become the default (accepted)."""
+
+    def change(scope: dict, data: Json) -> tuple[dict, Json]:
+        model = catalog().get(data.get("model")) if isinstance(data, dict) else None
+        params = data.get("params") if model else None
+        if model and isinstance(params, dict):
+            for param in model.params:
+                value = params.get(param.key)
+                wrong = isinstance(value, str) and value not in param.options
+                if wrong and accept(param.key, value, param.options):
+                    params.pop(param.key)
+        return scope, data
+
+    return _wrap(on_request=_request_json(change))
+
+
+def accepts_any_ratio() -> Callable:
+    return _params_rewriter(lambda key, value, options: re.fullmatch(r"\d+:\d+", value) is not None)
+
+
+def accepts_another_models_option() -> Callable:
+    every = {o for m in catalog().values() for p in m.params for o in p.options}
+    return _params_rewriter(lambda key, value, options: value in every)
+
+
+def accepts_case_variants_of_options() -> Callable:
+    return _params_rewriter(
+        lambda key, value, options: value.lower() in {o.lower() for o in options}
+    )
+
+
+def accepts_case_variants_of_model_ids() -> Callable:
+    def change(scope: dict, data: Json) -> tuple[dict, Json]:
+        if isinstance(data, dict) and isinstance(data.get("model"), str):
+            data["model"] = {m.lower(): m for m in catalog()}.get(
+                data["model"].lower(), data["model"]
+            )
+        return scope, data
+
+    return _wrap(on_request=_request_json(change))
+
+
 # name -> (builder of a fresh factory, -k expression choosing the checks that should catch it)
 BROKEN: dict[str, tuple[Callable[[], Callable], str]] = {
     "wrong reservation": (wrong_reservation, "test_default_request"),
@@ -397,4 +616,23 @@ BROKEN: dict[str, tuple[Callable[[], Callable], str]] = {
     "credits not reserved": (credits_not_reserved, "test_default_request"),
     "no refund on failure": (no_refund_on_failure, "test_failed_task"),
     "uploads it should refuse are stored": (accepts_any_upload, "spoofed_png or oversize"),
+    "overspends under parallel creates": (overspends_under_parallel_creates, "overspend"),
+    "loses reservations under parallel creates": (
+        loses_reservations_under_parallel_creates,
+        "each_reserve",
+    ),
+    "parallel creates with one key make two tasks": (
+        parallel_same_key_creates_two_tasks,
+        "one_key_make_one_task",
+    ),
+    "a finished task changes later": (finished_task_changes_later, "never_changes"),
+    "refund only when the task is polled": (refund_only_when_polled, "test_failed_task"),
+    "two result URLs": (two_result_urls, "test_default_request"),
+    "declared part type matters": (declared_type_matters, "declared_part_type"),
+    "video has the image limit": (video_has_the_image_limit, "video_over_the_image_limit"),
+    "audio has the video limit": (audio_has_the_video_limit, "oversize_audio"),
+    "accepts a ratio that is not an option": (accepts_any_ratio, "ratio"),
+    "accepts another model's option": (accepts_another_models_option, "another"),
+    "accepts a case variant of an option": (accepts_case_variants_of_options, "case and option"),
+    "accepts a case variant of a model id": (accepts_case_variants_of_model_ids, "exact"),
 }

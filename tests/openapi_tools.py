@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -70,3 +71,11 @@ def save_document(mock: MockServer, folder: Path) -> Path:
     path = folder / "openapi.json"
     path.write_bytes(response.content)
     return path
+
+
+def readme_command(program: str, base_url: str) -> list[str]:
+    """The README's one-line command that starts with `program`, aimed at `base_url`."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Generating a typed client", 1)[1].split("\n## ", 1)[0]
+    (line,) = [s for s in section.splitlines() if s.startswith(program + " ")]
+    return shlex.split(line.replace("http://127.0.0.1:8000", base_url))[len(program.split()) :]

@@ -37,19 +37,41 @@ def test_contract_step_names_a_reason_or_a_command():
 
 def test_targets_flag_a_fake_slower_than_the_ceiling():
     rows = [
-        {"server": "fake", "endpoint": "create", "concurrency": 16, "rps": 600.0, "p99_ms": 3.0},
+        {
+            "server": "fake",
+            "endpoint": "create",
+            "concurrency": 16,
+            "rps": 600.0,
+            "p99_ms": 3.0,
+            "cpu_us_per_req": 100.0,
+        },
         {
             "server": "ceiling",
             "endpoint": "create",
             "concurrency": 16,
             "rps": 1000.0,
             "p99_ms": 2.0,
+            "cpu_us_per_req": 40.0,
         },
     ]
     verdicts = report.targets({"throughput": rows, "ratios": report.ratios(rows)})
     assert verdicts == [
-        {"target": "fake >= 0.7x ceiling req/s, create c16", "measured": 0.6, "met": False}
+        {
+            "target": "fake >= 0.45x ceiling (CPU per request), create c16",
+            "measured": 0.4,
+            "met": False,
+        }
     ]
+
+
+def test_targets_flag_an_in_process_poll_too_far_above_the_bare_route():
+    direct = {"create_ratio": 4.0, "poll_ratio": 2.5}
+    verdicts = report.targets({"inprocess": {"pair_ms": 0.5, "direct": direct}})
+    assert {v["target"]: v["met"] for v in verdicts} == {
+        "in-process create+poll < 2 ms": True,
+        "in-process create <= 5.0x the bare route": True,
+        "in-process poll <= 2.2x the bare route": False,
+    }
 
 
 @pytest.mark.slow
@@ -65,4 +87,5 @@ def test_quick_bench_prints_the_table_and_writes_json(tmp_path):
     assert servers == {(s, e) for s in ("fake", "ceiling") for e in ("create", "poll")}
     assert all(r["bad"] == 0 for r in record["throughput"])
     assert record["inprocess"]["pair_ms"] > 0
+    assert record["inprocess"]["direct"]["bare_poll_us"] > 0
     assert record["memory"]["tasks"]["accepted"] == record["memory"]["tasks"]["tasks"]

@@ -64,10 +64,10 @@ def test_text_fields_and_file_are_reported():
             files={"file": ("photo.png", b"\x89PNG data", "image/png")},
         )
     )
-    assert form == UploadedForm(
-        fields={"kind": "image", "model": "gpt-image-2", "client_request_id": "req-1"},
-        filename="photo.png",
-        file_bytes=b"\x89PNG data",
+    assert (form.fields, form.filename, form.file_bytes) == (
+        {"kind": "image", "model": "gpt-image-2", "client_request_id": "req-1"},
+        "photo.png",
+        b"\x89PNG data",
     )
 
 

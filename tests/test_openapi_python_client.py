@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import sys
 from collections.abc import Iterator
 from io import BytesIO
@@ -15,13 +16,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from openapi_tools import run, served_fake
+from openapi_tools import readme_command, run, served_fake
 from support import FIXTURES
 
 from mockserver import MockServer
 
 pytestmark = pytest.mark.slow
-PACKAGE = "rivya_generated_client"
+PACKAGE = "rivya_client"  # the README's --output-path
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +34,8 @@ def mock() -> Iterator[MockServer]:
 @pytest.fixture(scope="module")
 def generated(mock: MockServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     folder = tmp_path_factory.mktemp("python-client")
-    command = [sys.executable, "-m", "openapi_python_client", "generate"]
-    command += ["--url", mock.url + "/api/v1/openapi.json", "--output-path", str(folder / PACKAGE)]
-    command += ["--meta", "none", "--fail-on-warning"]
+    readme = readme_command("openapi-python-client", mock.url)  # the README's command, verbatim
+    command = [sys.executable, "-m", "openapi_python_client", *readme, "--fail-on-warning"]
     output = run(command, folder)
     print(output)
     assert "warning" not in output.lower(), output
@@ -144,3 +144,14 @@ def test_a_404_is_the_typed_error_envelope(generated: ModuleType, client: Any) -
     assert isinstance(response.parsed, m.ErrorEnvelope)
     assert response.parsed.error.code == "not_found"
     assert response.parsed.error.request_id.startswith("req_")
+
+
+def test_the_readmes_python_example_creates_a_task(generated: ModuleType, mock: MockServer) -> None:
+    readme = (FIXTURES.parent / "README.md").read_text()
+    section = readme.split("## Generating a typed client", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    example = example.replace("http://127.0.0.1:8000", mock.url)
+    namespace: dict[str, Any] = {}
+    exec(example, namespace)  # the README's example, as written
+    assert isinstance(namespace["task"], models(generated).GenerationTask)
+    assert str(namespace["task"].status) == "queued"

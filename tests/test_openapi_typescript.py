@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from openapi_tools import run, served_fake, tool_env
+from openapi_tools import readme_command, run, served_fake, tool_env
 
 from mockserver import MockServer
 
@@ -44,9 +44,8 @@ def project(node_tools: Path, mock: MockServer) -> Path:
     """A folder beside the installed tools with the generated types and the client."""
     folder = node_tools.parent.parent / "ts-client"
     folder.mkdir()
-    url = mock.url + "/api/v1/openapi.json"
-    command = [str(node_tools / "openapi-typescript"), url, "-o", "schema.d.ts"]
-    print(run([*command, "--default-non-nullable=false"], folder))
+    readme = readme_command("npx openapi-typescript", mock.url)  # the README's command, verbatim
+    print(run([str(node_tools / "openapi-typescript"), *readme], folder))
     shutil.copy(CLIENT, folder / "client.mts")
     (folder / "tsconfig.json").write_text(json.dumps(TSCONFIG))
     return folder

@@ -149,7 +149,7 @@ def test_duration_tokens_are_checked_against_their_file():
         "video",
         "v.mp4",
         "video/mp4",
-        b"x",
+        1,
         2.5,
         duration_token(secret, "file_a", 2.5),
         0.0,

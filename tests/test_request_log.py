@@ -129,4 +129,4 @@ def test_version_flag_names_the_command_and_version(command):
     )
     name = {"mockserver": "rivya-mock", "contract_tests": "rivya-contract"}[command]
     assert done.returncode == 0
-    assert re.fullmatch(rf"{name} \d+\.\d+\.\d+\S*\n", done.stdout)
+    assert re.fullmatch(rf"{name} \d+\.\d+\.\d+\S*( .*)?\n", done.stdout)

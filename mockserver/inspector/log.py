@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from ..clock import format_timestamp
-from ..journal import Journal, Record
+from ..journal import Record
 
 LOGGER = "rivya_mock"
 REQUESTS = "rivya_mock.requests"
@@ -86,12 +86,12 @@ class ClockFormatter(logging.Formatter):
 class RequestLog:
     """A journal listener that logs each recorded request at the level its outcome deserves."""
 
-    def __init__(self, journal: Journal, colour: bool) -> None:
-        self.journal, self.colour = journal, colour
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
         self.logger = logging.getLogger(REQUESTS)
 
-    def __call__(self, seq: int, record: Record) -> None:
-        entry = self.journal.entry(seq, record)
+    def __call__(self, record: Record) -> None:
+        entry = record.entry()
         level = level_of(entry)
         if self.logger.isEnabledFor(level):
             line = request_line(entry, self.colour)
@@ -115,5 +115,5 @@ def install_request_log(
     logger.addHandler(handler)
     logger.setLevel(level)
     logger.propagate = False
-    control.journal.listeners.append(RequestLog(control.journal, colour))
+    control.journal.listeners.append(RequestLog(colour))
     return handler

@@ -1,7 +1,7 @@
 // A small client of the fake, typed by openapi-typescript and sent by openapi-fetch.
 // tests/test_openapi_typescript.py type-checks it (as an ES module) (tsc --noEmit) and runs it against the fake.
 import createClient from "openapi-fetch";
-import type { components, paths } from "./schema.js";
+import type { components, paths } from "./rivya-api.js"; // types from the README's openapi-typescript command
 
 type GenerationRequest = components["schemas"]["GenerationRequest"];
 type Task = components["schemas"]["Task"];

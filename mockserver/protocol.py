@@ -1,0 +1,238 @@
+"""The HTTP/1.1 protocol the fake is served with: uvicorn's httptools protocol plus wire rules.
+
+What uvicorn leaves open and spec §4/§15 close, per connection:
+- a header section over 64 KiB is refused with 431 (envelope) before it is buffered;
+- a request body silent for `body_timeout` seconds is answered 408 and the connection closed;
+  on shutdown a body still awaited is answered at once, so SIGTERM never waits on a client;
+- a close with request bytes still unread lingers (half-close, then discard a bounded amount) so
+  that a client which reads only after sending (urllib) gets the answer instead of a reset;
+- malformed HTTP is answered 400 in the envelope, not in plain text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
+
+from .errors import ValidationFailed
+from .serializers import error_json
+
+HEADER_LIMIT = 64 * 1024  # bytes of request line and headers
+BODY_TIMEOUT = 30.0  # seconds of silence while a request body is awaited
+LINGER_BYTES = 64 * 1024 * 1024  # unread input discarded after a close, at most
+LINGER_SECONDS = 10.0
+_END_OF_HEAD = b"\r\n\r\n"
+
+
+def _random_request_id() -> str:
+    return "req_" + secrets.token_hex(12)
+
+
+class _LingeringTransport:
+    """The connection's transport as the request cycles see it: `close()` may linger."""
+
+    def __init__(self, transport: asyncio.Transport, protocol: FakeHttpProtocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def close(self) -> None:
+        self._protocol.close_connection()
+
+    def is_closing(self) -> bool:
+        return self._protocol.lingering or self._transport.is_closing()
+
+
+class FakeHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the fake's limits; see the module docstring."""
+
+    body_timeout: float = BODY_TIMEOUT
+    header_limit: int = HEADER_LIMIT
+    request_id: Callable[[], str] = staticmethod(_random_request_id)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lingering = False
+        self._stopping = False
+        self._raw: asyncio.Transport | None = None
+        self._in_head, self._head_bytes, self._tail = True, 0, b""
+        self._linger_left = 0
+        self._linger_timer: asyncio.TimerHandle | None = None
+        self._awaiting: RequestResponseCycle | None = None
+        self._stalled: str | None = None
+
+    # -- connection ----------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._raw = transport  # uvloop's TCPTransport is no asyncio.Transport subclass
+        super().connection_made(_LingeringTransport(transport, self))  # type: ignore[arg-type]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.lingering:
+            self._linger_left -= len(data)
+            if self._linger_left <= 0:
+                self._close_now()
+            return
+        if self._in_head and self._head_too_large(data):
+            self._refuse(
+                431,
+                f"headers: the request line and headers must be at most {self.header_limit} bytes",
+            )
+            return
+        super().data_received(data)
+
+    def eof_received(self) -> None:
+        if self.lingering:
+            self._close_now()
+
+    def shutdown(self) -> None:
+        """Server shutdown: answer a body still awaited now, stop lingering, close when idle."""
+        self._stopping = True
+        if self.lingering:
+            self._close_now()
+            return
+        if self._awaiting is not None:
+            self._stall(self._awaiting, "shutdown")
+        super().shutdown()
+
+    # -- the header section --------------------------------------------------------------------
+
+    def _head_too_large(self, data: bytes) -> bool:
+        total = self._head_bytes + len(data)
+        if total <= self.header_limit:
+            self._head_bytes = total
+            self._tail = (self._tail + data)[-3:]
+            return False
+        within = (self._tail + data)[: len(self._tail) + self.header_limit - self._head_bytes]
+        return _END_OF_HEAD not in within
+
+    def on_headers_complete(self) -> None:
+        self._in_head, self._head_bytes, self._tail = False, 0, b""
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head = True
+
+    # -- answers written here, outside the app -------------------------------------------------
+
+    def send_400_response(self, msg: str) -> None:
+        self._refuse(400, f"The request is not valid HTTP/1.1 ({msg.rstrip('.')}).")
+
+    def _refuse(self, status: int, message: str) -> None:
+        """Answer in the envelope with Connection: close, unless an answer is under way."""
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._close_now()
+            return
+        body = json.dumps(error_json("validation_failed", message, self.request_id())).encode()
+        head = [STATUS_LINE[status]]
+        for name, value in self.server_state.default_headers:
+            head += [name, b": ", value, b"\r\n"]
+        head += [
+            b"content-type: application/json\r\n",
+            b"content-length: %d\r\n" % len(body),
+            b"connection: close\r\n\r\n",
+        ]
+        self.transport.write(b"".join(head) + body)
+        self.close_connection(unread=True)
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def close_connection(self, unread: bool = False) -> None:
+        """Close; if request bytes may still be coming, half-close and discard them first."""
+        raw = self._raw
+        if raw is None or raw.is_closing():
+            return
+        if self.lingering:
+            self._close_now()
+            return
+        unread = unread or (self.cycle is not None and self.cycle.more_body)
+        if self._stopping or not unread or not raw.can_write_eof():
+            raw.close()
+            return
+        self.lingering = True
+        self._linger_left = LINGER_BYTES
+        raw.write_eof()
+        raw.resume_reading()
+        self._linger_timer = self.loop.call_later(LINGER_SECONDS, self._close_now)
+
+    def _close_now(self) -> None:
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+            self._linger_timer = None
+        if self._raw is not None and not self._raw.is_closing():
+            self._raw.close()
+
+    # -- the body: silence and shutdown --------------------------------------------------------
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        setattr(cycle, "receive", self._receive_for(cycle, cycle.receive))  # noqa: B010
+        super()._start_asgi_task(cycle, app)
+
+    def _receive_for(
+        self, cycle: RequestResponseCycle, receive: Callable[[], Awaitable[Any]]
+    ) -> Callable[[], Awaitable[Any]]:
+        async def timed_receive() -> Any:
+            if cycle.message_event.is_set() or cycle.disconnected or cycle.response_complete:
+                return await receive()  # nothing to wait for: no timer
+            return await self._await_body(cycle, receive)
+
+        return timed_receive
+
+    async def _await_body(
+        self, cycle: RequestResponseCycle, receive: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        if self._stopping:
+            self._stalled = "shutdown"
+            cycle.message_event.set()
+        timer = self.loop.call_later(self.body_timeout, self._stall, cycle, "timeout")
+        self._awaiting = cycle
+        try:
+            message = await receive()
+        finally:
+            timer.cancel()
+            self._awaiting = None
+        reason, self._stalled = self._stalled, None
+        if reason and message.get("more_body") and not message.get("body"):
+            raise self._stall_error(reason)
+        return message
+
+    def _stall(self, cycle: RequestResponseCycle, reason: str) -> None:
+        self._stalled = reason
+        cycle.message_event.set()
+
+    def _stall_error(self, reason: str) -> ValidationFailed:
+        if reason == "shutdown":
+            message, rule = "body: the server is stopping and the body has not arrived", "shutdown"
+        else:
+            message = f"body: nothing arrived for {self.body_timeout:g} s"
+            rule = "body_timeout"
+        return ValidationFailed(message, status=408, headers={"Connection": "close"}, rule=rule)
+
+
+def protocol_class(
+    app: Any = None, *, body_timeout: float = BODY_TIMEOUT, header_limit: int = HEADER_LIMIT
+) -> type[FakeHttpProtocol]:
+    """The protocol for serving `app`: request ids from its backend, when it has one."""
+    backend = getattr(getattr(app, "state", None), "backend", None)
+    attributes: dict[str, Any] = {"body_timeout": body_timeout, "header_limit": header_limit}
+    if backend is not None:
+        state = app.state
+        attributes["request_id"] = staticmethod(lambda: state.backend.streams.request_id())
+    return type("ServedFakeProtocol", (FakeHttpProtocol,), attributes)

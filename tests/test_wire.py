@@ -1,0 +1,225 @@
+"""Hostile and careless clients over a real socket (spec §4, §15): stalls, disconnects, oversized
+headers, early errors read late, dropped connections, and shutdown with a stalled client."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import time
+import urllib.error
+import urllib.request
+
+import httpx
+import pytest
+from support import KEY, auth
+from wire import (
+    address,
+    envelope_code,
+    head,
+    read_answer,
+    served,
+    start_cli,
+    stop_cli,
+    wait_for_exit,
+)
+
+from mockserver import Profile
+
+JSON = {"Content-Type": "application/json"} | auth()
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    sock.settimeout(5)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+# -- oversized headers -------------------------------------------------------------------------
+
+
+def test_a_header_section_over_64_kib_is_431_in_the_envelope():
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(head("GET", "/api/v1/credits", auth() | {"X-Big": "a" * 70_000}))
+        status, headers, body = read_answer(sock)
+        assert status == 431 and headers["connection"] == "close"
+        assert envelope_code(body) == "validation_failed"
+        assert closed_by_server(sock)
+
+
+def test_a_header_line_that_never_ends_is_refused_before_it_is_all_sent():
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(b"GET /api/v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        for _ in range(3):  # 3 MB of one header, no end in sight
+            sock.sendall(b"a" * 1_000_000)
+        status, _, body = read_answer(sock)
+    assert status == 431 and envelope_code(body) == "validation_failed"
+
+
+def test_a_header_section_just_under_64_kib_is_served():
+    with served() as server, socket.create_connection(address(server)) as sock:
+        request = head("GET", "/api/v1/models", {"X-Pad": ""})
+        pad = 64 * 1024 - len(request)
+        sock.sendall(head("GET", "/api/v1/models", {"X-Pad": "p" * pad}))
+        status, _, _ = read_answer(sock)
+    assert status == 200
+
+
+def test_a_big_body_after_small_headers_is_not_mistaken_for_a_big_header():
+    body = b'{"model":"z-image","prompt":"' + b"x" * 200_000 + b'"}'
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(
+            head("POST", "/api/v1/generations", JSON | {"Content-Length": str(len(body))}) + body
+        )
+        status, _, answer = read_answer(sock)
+    assert status == 400 and b"prompt" in answer  # too long a prompt, not a 431
+
+
+def test_malformed_http_is_answered_in_the_envelope():
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(b"GET /api/v1/models HTTP/1.1\r\nHost x\r\n\r\n")
+        status, _, body = read_answer(sock)
+    assert status == 400 and envelope_code(body) == "validation_failed"
+
+
+# -- stalled bodies ----------------------------------------------------------------------------
+
+
+def test_a_body_silent_past_the_timeout_is_408_and_closed():
+    with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(head("POST", "/api/v1/generations", JSON | {"Content-Length": "100"}))
+        sock.sendall(b'{"model":')
+        status, headers, body = read_answer(sock)
+        assert status == 408 and headers["connection"] == "close"
+        assert envelope_code(body) == "validation_failed"
+        assert closed_by_server(sock)
+        journal = server.app.state.control.requests(status=408)
+    assert [entry["rule"] for entry in journal] == ["body_timeout"]
+
+
+def test_a_slow_body_that_keeps_coming_is_not_timed_out():
+    body = b'{"model":"z-image","prompt":"slow"}'
+    with served(body_timeout=0.5) as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(head("POST", "/api/v1/generations", JSON | {"Content-Length": str(len(body))}))
+        for byte in range(0, len(body), 8):
+            sock.sendall(body[byte : byte + 8])
+            time.sleep(0.1)
+        status, _, _ = read_answer(sock)
+    assert status == 202
+
+
+def test_a_stalled_control_plane_body_is_408_too():
+    with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(head("POST", "/_mock/reset", {"Content-Length": "50"}) + b"{")
+        status, _, body = read_answer(sock)
+    assert status == 408 and envelope_code(body) == "validation_failed"
+
+
+# -- clients that leave ------------------------------------------------------------------------
+
+
+def test_a_client_leaving_mid_body_is_journaled_as_such_with_no_traceback(caplog):
+    with served() as server:
+        with caplog.at_level(logging.DEBUG), socket.create_connection(address(server)) as sock:
+            sock.sendall(head("POST", "/api/v1/generations", JSON | {"Content-Length": "1000"}))
+            sock.sendall(b'{"model":"z-image"')
+            time.sleep(0.2)
+        deadline = time.monotonic() + 5
+        control = server.app.state.control
+        while not control.requests() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (entry,) = control.requests()
+    assert entry["status"] != 500 and entry["error_code"] == "client_disconnected"
+    assert entry["rule"] == "client_disconnected"
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+# -- early errors read late --------------------------------------------------------------------
+
+
+def urllib_post(url: str, size: int, headers: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=b"x" * size, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "size", "headers", "status"),
+    [
+        ("/api/v1/files", 20_000_000, {"Content-Type": "multipart/form-data; boundary=b"}, 401),
+        ("/api/v1/generations", 5_000_000, {"Content-Type": "application/json"} | auth(), 413),
+        (
+            "/api/v1/files",
+            60_000_000,
+            {"Content-Type": "multipart/form-data; boundary=b"} | auth(),
+            400,
+        ),
+        ("/_mock/reset", 3_000_000, {"Content-Type": "application/json"}, 413),
+    ],
+)
+def test_an_early_error_reaches_a_client_that_reads_only_after_sending(path, size, headers, status):
+    with served() as server:
+        got, body = urllib_post(server.url + path, size, headers)
+    assert got == status and '"error"' in body
+
+
+def test_a_dropped_connection_looks_the_same_to_the_client_every_time():
+    body = {"model": "z-image", "prompt": "x" * 50_000}
+    with served(Profile(rate_limit_per_minute=0)) as server:
+        server.app.state.control.add_fault({"action": "drop_connection"})
+        errors = set()
+        for _ in range(20):
+            with httpx.Client(base_url=server.url) as client:
+                try:
+                    client.post("/api/v1/generations", json=body, headers=auth())
+                except httpx.HTTPError as error:
+                    errors.add(type(error).__name__)
+    assert errors == {"RemoteProtocolError"}
+
+
+# -- shutdown ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_the_fake_stops_within_5_seconds_of_a_signal_with_a_stalled_upload(sig):
+    process, url = start_cli()
+    try:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        with (
+            socket.create_connection((host, int(port))) as stalled,
+            socket.create_connection((host, int(port))) as idle,
+        ):
+            stalled.sendall(
+                head(
+                    "POST",
+                    "/api/v1/files",
+                    {"Authorization": f"Bearer {KEY}", "Content-Length": "45000000"}
+                    | {"Content-Type": "multipart/form-data; boundary=b"},
+                )
+                + b"--b\r\n"
+            )
+            idle.sendall(b"GET /api/v1/mod")  # half a request line, then nothing
+            time.sleep(0.3)
+            process.send_signal(sig)
+            took = wait_for_exit(process, 5.0)
+            assert took is not None, "still running 5 s after the signal"
+            status, _, body = read_answer(stalled)  # the request in flight was answered
+            assert status == 408 and envelope_code(body) == "validation_failed"
+    finally:
+        stop_cli(process)
+
+
+def test_server_thread_stop_does_not_wait_for_a_stalled_client():
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(head("POST", "/api/v1/generations", JSON | {"Content-Length": "100"}))
+        time.sleep(0.2)
+        started = time.monotonic()
+        server.stop()
+        assert time.monotonic() - started < 5
+        status, _, _ = read_answer(sock)
+    assert status == 408
