@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -18,6 +22,8 @@ from .journal import JournalMiddleware
 from .profile import Profile
 from .responses import error_response
 from .routes import public_routes
+from .webhooks.delivery import Dispatcher
+from .webhooks.routes import webhook_routes
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -52,20 +58,34 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return error_response(request, InternalError())
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """A served fake's webhook dispatcher lives exactly as long as the server (pitfall 16)."""
+    app.state.dispatcher.start()
+    try:
+        yield
+    finally:
+        app.state.dispatcher.stop()
+
+
 def create_app(
     profile: Profile | None = None,
     *,
     seed: int | None = None,
     clock: Clock | None = None,
     backend: Backend | None = None,
+    webhook_transport: Any = None,
     control_token: str | None = None,
 ) -> Starlette:
     """A fake Rivya API. Pass a `backend` to share state, or let one be built from the profile.
 
     With a `control_token`, every `/_mock` request needs `Authorization: Bearer <token>`.
+    `webhook_transport` (an httpx transport, e.g. `httpx.ASGITransport(app=receiver)`) carries
+    webhook deliveries instead of the network.
     """
     app = Starlette(
-        routes=[*public_routes(), control_mount()],
+        routes=[*public_routes(), *webhook_routes(), control_mount()],
+        lifespan=_lifespan,
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
@@ -75,6 +95,7 @@ def create_app(
     )
     app.router.redirect_slashes = False
     app.state.backend = backend or Backend(profile, clock=clock, seed=seed)
+    app.state.dispatcher = Dispatcher(app.state, webhook_transport)
     app.state.control = control = Control(app.state)
     app.state.control_token = control_token or None
     # added innermost first: the journal sits outside the faults, so it records what each answered

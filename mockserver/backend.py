@@ -29,6 +29,7 @@ from .profile import Profile
 from .randomness import Streams
 from .ratelimit import RateLimiter
 from .validation import GenerationRequest
+from .webhooks.store import Webhooks
 
 FAIL_MARKER, SLOW_MARKER, SLOW_FACTOR = "[mock:fail]", "[mock:slow]", 10.0
 
@@ -77,6 +78,7 @@ class Backend:
         # control plane hooks: outcomes forced on the next tasks, and owner polls per state change
         self.forced_outcomes: list[ForcedOutcome] = []
         self.polls_per_state = 1
+        self.webhooks = Webhooks(self.profile, self.clock, self.streams.seed)
         for spec in self.profile.accounts:
             account = self.accounts.create_account(spec.credits)
             self.accounts.add_key(
@@ -113,6 +115,7 @@ class Backend:
             self.ledger.reserve(account_id, request.model.base_credits)
             task = self._new_task(account_id, request, base_url)
             self.tasks[task.id] = task
+            self.webhooks.watch(task)
             if task.outcome == FAILED:
                 self._unrefunded_failures.setdefault(account_id, set()).add(task.id)
             return task
@@ -269,6 +272,7 @@ class Backend:
             self._unrefunded_failures.pop(account_id, None)
             self.idempotency.forget_account(account_id)
             self.limiter.forget(account_id)
+            self.webhooks.forget_account(account_id)
             self.ledger.set(account_id, credits)
 
     def close(self) -> None:

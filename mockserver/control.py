@@ -19,6 +19,7 @@ from .faults import FaultRule, Faults, parse_rule
 from .generations import FAILED, FAILURE_MESSAGE, SUCCEEDED, Task
 from .journal import Journal
 from .profile import ALL_SCOPES, AccountSpec, Profile
+from .webhooks.control import WebhookControl
 
 PROGRESSIONS = ("time", "polls", "manual")
 STATE_PAGE = 1000  # items of each list in one /_mock/state answer (the rest: ?offset=)
@@ -100,6 +101,7 @@ class Control:
         self.base_seed: int | None = streams.seed if streams.seeded else None
         self.base_clock: Clock = holder.backend.clock
         self._opening: dict[str, int] = {}
+        self.webhooks = WebhookControl(holder)
 
     @property
     def backend(self) -> Backend:
@@ -287,6 +289,7 @@ class Control:
         return clock_json(self.backend.clock)
 
     def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the clock, then make every webhook attempt due by the new time (once each)."""
         seconds = _seconds(seconds, "seconds")
         advance = getattr(self.backend.clock, "advance", None)
         if advance is None:
@@ -296,7 +299,14 @@ class Control:
         except ValueError as exc:  # past the last time a timestamp can show
             raise _invalid(f"seconds: {exc}") from None
         self.backend.idempotency.sweep()  # keys whose 24 h have now passed go at once
+        self.deliver_due()
         return clock_json(self.backend.clock)
+
+    def deliver_due(self) -> None:
+        """Every webhook attempt due now is made once before this returns."""
+        dispatcher = getattr(self._holder, "dispatcher", None)
+        if dispatcher is not None:
+            dispatcher.drain()
 
     def set_progression(
         self, mode: str, *, polls_per_state: int | None = None, task: str | None = None

@@ -123,7 +123,9 @@ async def get_clock(request: Request) -> Response:
 
 async def advance_clock(request: Request) -> Response:
     body = await _body(request, {"seconds"})
-    return json_response(_control(request).advance(_field(body, "seconds")))
+    # in a worker thread: it waits for the webhook attempts now due, which must not hold the loop
+    advanced = await run_in_threadpool(_control(request).advance, _field(body, "seconds"))
+    return json_response(advanced)
 
 
 async def set_progression(request: Request) -> Response:
@@ -253,8 +255,8 @@ def one_route_per_path(routes: list[Route]) -> list[Route]:
         by_path.setdefault(route.path, []).append(route)
     merged = []
     for path, group in by_path.items():
-        if len(group) == 1:
-            merged.append(group[0])
+        if len(group) == 1 or not all(inspect.isfunction(r.endpoint) for r in group):
+            merged.extend(group)  # (an ASGI app as endpoint is left as it is)
             continue
         handlers = {method: route.endpoint for route in group for method in route.methods or ()}
 
@@ -272,5 +274,7 @@ def one_route_per_path(routes: list[Route]) -> list[Route]:
 
 def control_mount() -> Mount:
     """The control API under `/_mock`, with no trailing-slash redirects."""
-    routes = one_route_per_path(control_routes())
+    from .webhooks.control_routes import webhook_control_routes  # it builds on this module
+
+    routes = one_route_per_path(control_routes() + webhook_control_routes())
     return Mount("/_mock", app=ControlGate(Router(routes, redirect_slashes=False)))

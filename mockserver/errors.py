@@ -13,6 +13,7 @@ ApiError
 ├── InsufficientCredits       insufficient_credits   402 (knob insufficient_credits_status)
 ├── RateLimited               rate_limited           429 (+ Retry-After)
 ├── PublicApiDisabled         public_api_disabled    503
+├── WebhookUrlRejected        webhook_url_rejected   400
 ├── ClientDisconnected        client_disconnected    499 (never sent: the client left mid-body)
 └── InternalError             internal_error         500
 """
@@ -106,6 +107,12 @@ class PublicApiDisabled(ApiError):
     code = "public_api_disabled"
     status = 503
     default_message = "The public API is disabled."
+
+
+class WebhookUrlRejected(ApiError):
+    code = "webhook_url_rejected"
+    status = 400
+    default_message = "url: this webhook URL is not allowed."
 
 
 class ClientDisconnected(ApiError):

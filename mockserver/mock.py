@@ -46,6 +46,9 @@ class MockServer:
 
     Knobs may be given as keyword arguments (`MockServer(progression="polls")`); `credits` sets
     the ready account's balance, `chaos` the chance of a random fault on each API request.
+    Without a `profile`, `webhook_urls` is `local` (receivers on this machine are accepted);
+    `webhook_transport` (e.g. `httpx.ASGITransport(app=receiver)`) carries webhook deliveries
+    instead of the network.
     A `control_token` makes `/_mock` over HTTP need `Authorization: Bearer <token>` (and is
     required off loopback); the Python methods below need none.
     """
@@ -61,6 +64,7 @@ class MockServer:
         api_key: str = DEFAULT_KEY,
         host: str = "127.0.0.1",
         port: int = 0,
+        webhook_transport: Any = None,
         control_token: str | None = None,
         **knobs: Any,
     ) -> None:
@@ -68,11 +72,17 @@ class MockServer:
         if reason:
             raise ValueError(reason)
         self.control_token = control_token or None
+        if profile is None:
+            knobs.setdefault("webhook_urls", "local")  # a test's receiver runs on this machine
         profile = apply_knobs(profile or Profile(), knobs)
         self.profile = _with_ready_account(profile, api_key, credits)
         self.api_key = self.profile.accounts[0].key
         self.app = create_app(
-            self.profile, seed=seed, clock=_clock(clock), control_token=self.control_token
+            self.profile,
+            seed=seed,
+            clock=_clock(clock),
+            control_token=self.control_token,
+            webhook_transport=webhook_transport,
         )
         self.control: Control = self.app.state.control
         self.chaos = chaos
@@ -95,6 +105,7 @@ class MockServer:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self.app.state.dispatcher.stop()  # in-process, it started on first need
         self.control.backend.close()  # uploaded bytes live on disk until the server stops
 
     def __enter__(self) -> MockServer:
@@ -319,3 +330,50 @@ class MockServer:
 
     def set_chaos(self, level: float) -> dict[str, Any]:
         return self.control.set_chaos(level)
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def webhook_endpoints(self) -> list[dict[str, Any]]:
+        """Every endpoint with its account and the signing secrets in force."""
+        return self.control.webhooks.endpoints()
+
+    def webhook_deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every webhook request sent, oldest first, with its response (filters: endpoint,
+        event, delivery, limit)."""
+        return self.control.webhooks.deliveries(**filters)
+
+    def deliver_due(self) -> None:
+        """Make every webhook attempt due now (advance(0) does the same)."""
+        self.control.deliver_due()
+
+    def redeliver(self, delivery_id: str) -> dict[str, Any]:
+        return self.control.webhooks.redeliver(delivery_id)
+
+    def pause_webhooks(self) -> dict[str, Any]:
+        return self.control.webhooks.pause()
+
+    def resume_webhooks(self) -> dict[str, Any]:
+        return self.control.webhooks.resume()
+
+    def release_webhooks(self) -> dict[str, Any]:
+        """Let attempts held back by a `hold_back` fault go."""
+        return self.control.webhooks.release()
+
+    def add_webhook_fault(
+        self,
+        action: str,
+        *,
+        endpoint: str | None = None,
+        event_type: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A webhook fault rule: duplicate, hold_back, delay (seconds=…), bad_signature or
+        receiver_down, on attempts matching endpoint and event_type (probability, count, skip)."""
+        match = {k: v for k, v in {"endpoint": endpoint, "event_type": event_type}.items() if v}
+        return self.control.webhooks.add_fault({"action": action, "match": match, **fields})
+
+    def webhook_faults(self) -> list[dict[str, Any]]:
+        return self.control.webhooks.faults()
+
+    def clear_webhook_faults(self) -> dict[str, Any]:
+        return self.control.webhooks.clear_faults()

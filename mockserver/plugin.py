@@ -4,6 +4,8 @@ Nothing starts unless a test asks: `rivya_mock` gives each test the session's se
 the settings of its `@pytest.mark.rivya_mock(...)` marker. A project overrides the
 `rivya_mock_profile`, `rivya_mock_seed`, `rivya_mock_clock` or `rivya_mock_control_token`
 fixtures to change the defaults.
+`rivya_webhooks` is a receiver for the fake's webhooks: it records and verifies deliveries, on a
+free port (`.url`) or in-process (`.in_process_url`), and `wait_for(type, task_id)`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 
 if TYPE_CHECKING:  # the fixtures import it when first asked for
     from mockserver.mock import MockServer
+    from mockserver.webhooks.receiver import WebhookReceiver
 
 MARKER = (
     "rivya_mock(**settings): per-test settings for the rivya_mock fixture: any profile "
@@ -28,10 +31,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def rivya_mock_profile() -> Any:
-    """The server's profile (override to change its knobs for the whole session)."""
+    """The server's profile (override to change its knobs for the whole session). Webhook URLs
+    may point at this machine (`webhook_urls=local`), so a test's receiver works."""
     from mockserver.profile import Profile
 
-    return Profile()
+    return Profile(webhook_urls="local")
 
 
 @pytest.fixture(scope="session")
@@ -53,11 +57,22 @@ def rivya_mock_control_token() -> str | None:
 
 
 @pytest.fixture(scope="session")
+def rivya_webhooks_receiver() -> Iterator[WebhookReceiver]:
+    """The session's webhook receiver (its socket opens only if a test uses `.url`)."""
+    from mockserver.webhooks.receiver import WebhookReceiver
+
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
 def rivya_mock_server(
     rivya_mock_profile: Any,
     rivya_mock_seed: int | None,
     rivya_mock_clock: str,
     rivya_mock_control_token: str | None,
+    rivya_webhooks_receiver: WebhookReceiver,
 ) -> Iterator[MockServer]:
     """One fake per session, served on a free port of 127.0.0.1 (state is not reset)."""
     from mockserver.mock import MockServer
@@ -67,7 +82,9 @@ def rivya_mock_server(
         seed=rivya_mock_seed,
         clock=rivya_mock_clock,
         control_token=rivya_mock_control_token,
+        webhook_transport=rivya_webhooks_receiver.transport(),
     ) as server:
+        rivya_webhooks_receiver.mock = server
         yield server
 
 
@@ -89,3 +106,21 @@ def rivya_mock(
     rivya_mock_server.reset(**marker_settings(request.node))
     yield rivya_mock_server
     rivya_mock_server.reset()
+
+
+@pytest.fixture
+def rivya_webhooks(
+    rivya_mock: MockServer, rivya_webhooks_receiver: WebhookReceiver
+) -> Iterator[WebhookReceiver]:
+    """A receiver for `rivya_mock`'s webhooks, emptied for each test.
+
+    endpoint = rivya_webhooks.subscribe()            # or point your own endpoint at .url
+    ...create a generation, advance the clock...
+    delivery = rivya_webhooks.wait_for("generation.succeeded", task_id)
+    assert delivery.verified                         # signed with the endpoint's secret
+    """
+    rivya_webhooks_receiver.mock = rivya_mock
+    rivya_webhooks_receiver.status = 200
+    rivya_webhooks_receiver.clear()
+    yield rivya_webhooks_receiver
+    rivya_webhooks_receiver.clear()

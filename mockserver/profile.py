@@ -62,24 +62,45 @@ class Profile:
     public_api_enabled: bool = True
     public_base_url: str = ""
     prompt_markers: bool = True
+    webhook_urls: str = "public"
+    webhook_timeout_seconds: float = 5.0
+    webhook_retry_schedule: str = "5,30,120,600,3600"
+    webhook_disable_after_failures: int = 50
     cors_origins: str = ""  # browser origins allowed to call the public API (comma-separated)
     accounts: tuple[AccountSpec, ...] = field(default=())
 
     def replace(self, **changes: Any) -> Profile:
         return dataclasses.replace(self, **changes)
 
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        """`webhook_retry_schedule` as seconds: the delay before each retry."""
+        return retry_delays(self.webhook_retry_schedule)
+
 
 _CHOICES = {
     "prompt_length_unit": ("codepoints", "utf16"),
     "reference_urls": ("uploaded", "any_https"),
     "progression": ("time", "polls"),
+    "webhook_urls": ("public", "local"),
 }
 _BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 KNOBS = {f.name: f for f in dataclasses.fields(Profile) if f.name != "accounts"}
 
 
+def retry_delays(schedule: str) -> tuple[float, ...]:
+    """`"5,30,120"` as (5.0, 30.0, 120.0); empty = no retries. Raises ValueError when malformed."""
+    parts = [part.strip() for part in schedule.split(",")] if schedule.strip() else []
+    delays = tuple(float(part) for part in parts)
+    if len(delays) > 100 or any(not 0 <= d < 1e9 for d in delays):
+        raise ValueError(schedule)
+    return delays
+
+
 def _coerce(name: str, value: Any) -> Any:
     kind = KNOBS[name].type
+    if name == "webhook_retry_schedule" and isinstance(value, list):
+        value = ",".join(str(v) for v in value)
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -118,6 +139,17 @@ def _check(name: str, value: Any) -> None:
         raise ProfileError(f"{name}: must be >= 0, got {value}")
     if name in ("rate_limit_burst", "megabyte") and value < 1:
         raise ProfileError(f"{name}: must be >= 1, got {value}")
+    if name == "webhook_timeout_seconds" and not 0 < value <= 600:
+        raise ProfileError(f"{name}: must be > 0 and at most 600 seconds, got {value}")
+    if name == "webhook_disable_after_failures" and value < 1:
+        raise ProfileError(f"{name}: must be >= 1, got {value}")
+    if name == "webhook_retry_schedule":
+        try:
+            retry_delays(value)
+        except ValueError:
+            raise ProfileError(
+                f"{name}: must be comma-separated seconds >= 0 (at most 100), got {value!r}"
+            ) from None
     if name == "public_base_url" and value:
         parts = urlsplit(value)
         if (

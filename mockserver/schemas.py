@@ -152,6 +152,8 @@ def _rule(error: ValidationError) -> tuple[list[Any], str]:
         return path, f"must have at least {value} items"
     if kind in ("minimum", "maximum"):
         return path, f"must be {'>=' if kind == 'minimum' else '<='} {value}"
+    if kind == "uniqueItems":
+        return path, "must not repeat an item"
     if kind == "pattern":
         return path, f"must match {value}"
     return path, error.message

@@ -55,7 +55,7 @@ def uvicorn_server(
         app,
         http=protocol_class(app, body_timeout=body_timeout),
         log_level=log_level,
-        lifespan="off",
+        lifespan="on",  # starts and stops the webhook dispatcher
         access_log=False,
         server_header=False,
         date_header=True,

@@ -6,6 +6,9 @@ misbehaviour that breaks it.
         rivya_mock_server.reset(clock="manual")
         schedule.apply(rivya_mock_server)
         ...
+
+`webhook_schedules()` does the same for a webhook receiver: duplicates, out-of-order,
+delayed, badly signed and refused deliveries (see fixtures/examples/test_naive_receiver.py).
 """
 
 from __future__ import annotations
@@ -126,3 +129,105 @@ def fault_schedules(
     )
     tasks = st.lists(task_plans(max_processing_seconds), max_size=max_tasks).map(tuple)
     return st.builds(FaultSchedule, responses=responses, tasks=tasks)
+
+
+# -- webhooks: misbehaviour of the sender, to break receivers ------------------------------------
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The same request (same webhook-id, signature and body) is sent twice."""
+
+
+@dataclass(frozen=True)
+class HoldBack:
+    """The attempt waits until the next attempt to its endpoint was made: out of order."""
+
+
+@dataclass(frozen=True)
+class Delay:
+    """The attempt is made this many seconds later (fake's clock)."""
+
+    seconds: int = 1
+
+
+@dataclass(frozen=True)
+class BadSignature:
+    """The attempt is signed with a wrong secret (a verifying receiver refuses it)."""
+
+
+@dataclass(frozen=True)
+class ReceiverDown:
+    """The attempt is not sent: it fails as a refused connection (then retried)."""
+
+
+WebhookFault = Duplicate | HoldBack | Delay | BadSignature | ReceiverDown
+WEBHOOK_ACTIONS = ("duplicate", "hold_back", "delay", "bad_signature", "receiver_down")
+
+
+@dataclass(frozen=True)
+class WebhookSchedule:
+    """Which webhook attempt misbehaves how: 0-based, counted over attempts from reset, in the
+    order they are made."""
+
+    attempts: dict[int, WebhookFault] = field(default_factory=dict)
+
+    def apply(self, target: Any) -> None:
+        """Install the schedule on a fake: a `MockServer` or a `Control`, just reset."""
+        control = getattr(target, "control", target)
+        for index, fault in sorted(self.attempts.items()):
+            control.webhooks.add_fault(_webhook_rule(index, fault))
+
+    @property
+    def settle_seconds(self) -> float:
+        """Clock time after which every delayed attempt has been made."""
+        return float(sum(f.seconds for f in self.attempts.values() if isinstance(f, Delay)))
+
+
+def _webhook_rule(index: int, fault: WebhookFault) -> dict[str, Any]:
+    rule: dict[str, Any] = {"skip": index, "count": 1}
+    if isinstance(fault, Delay):
+        return rule | {"action": "delay", "seconds": fault.seconds}
+    names = {
+        Duplicate: "duplicate",
+        HoldBack: "hold_back",
+        BadSignature: "bad_signature",
+        ReceiverDown: "receiver_down",
+    }
+    return rule | {"action": names[type(fault)]}
+
+
+def webhook_faults(
+    actions: Sequence[str] = WEBHOOK_ACTIONS, max_delay_seconds: int = 60
+) -> st.SearchStrategy[WebhookFault]:
+    """One misbehaving attempt; shrinks towards the first action listed."""
+    choices = {
+        "duplicate": st.just(Duplicate()),
+        "hold_back": st.just(HoldBack()),
+        "delay": st.builds(Delay, st.integers(1, max_delay_seconds)),
+        "bad_signature": st.just(BadSignature()),
+        "receiver_down": st.just(ReceiverDown()),
+    }
+    unknown = set(actions) - set(choices)
+    if unknown or not actions:
+        raise ValueError(f"actions must be among {', '.join(choices)}")
+    return st.one_of(*(choices[a] for a in actions))
+
+
+def webhook_schedules(
+    *,
+    max_attempts: int = 10,
+    actions: Sequence[str] = WEBHOOK_ACTIONS,
+    max_delay_seconds: int = 60,
+) -> st.SearchStrategy[WebhookSchedule]:
+    """Schedules of sender misbehaviour over the first `max_attempts` webhook attempts.
+
+    Shrinking removes faults, moves them to earlier attempts, lowers delays and prefers the
+    actions listed first.
+    """
+    attempts = st.dictionaries(
+        st.integers(0, max_attempts - 1),
+        webhook_faults(actions, max_delay_seconds),
+        max_size=max_attempts,
+    )
+    return st.builds(WebhookSchedule, attempts=attempts)

@@ -27,6 +27,24 @@ def task_after(client, clock, seconds, prompt="x"):
     return client.get(f"/api/v1/generations/{task_id}", headers=auth())
 
 
+WEBHOOK = {
+    "name": "orders",
+    "url": "https://hooks.example.com/rivya",
+    "event_types": ["generation.succeeded", "generation.failed"],
+}
+
+
+def endpoint(client, suffix="", method="GET", **kwargs):
+    """A call on a new webhook endpoint's URL (+ `suffix`)."""
+    made = client.post("/api/v1/webhooks", json=WEBHOOK, headers=auth()).json()["id"]
+    return client.request(method, f"/api/v1/webhooks/{made}{suffix}", headers=auth(), **kwargs)
+
+
+def ended_task_event(client, clock):
+    task_after(client, clock, 4)
+    return client.get("/api/v1/webhook-events", headers=auth())
+
+
 CASES = {
     "models": (lambda c, k: c.get("/api/v1/models"), 200, "models_list.json"),
     "create": (lambda c, k: create(c), 202, "task.json"),
@@ -74,6 +92,47 @@ CASES = {
         "error.json",
     ),
     "upload invalid": (lambda c, k: upload(c, kind="video"), 400, "error.json"),
+    "webhook create": (
+        lambda c, k: c.post("/api/v1/webhooks", json=WEBHOOK, headers=auth()),
+        201,
+        "webhook_endpoint_with_secret.json",
+    ),
+    "webhook list": (
+        lambda c, k: (endpoint(c), c.get("/api/v1/webhooks", headers=auth()))[1],
+        200,
+        "webhook_endpoint_list.json",
+    ),
+    "webhook get": (lambda c, k: endpoint(c), 200, "webhook_endpoint.json"),
+    "webhook update": (
+        lambda c, k: endpoint(c, method="PATCH", json={"status": "disabled"}),
+        200,
+        "webhook_endpoint.json",
+    ),
+    "webhook revoke": (lambda c, k: endpoint(c, method="DELETE"), 200, "webhook_endpoint.json"),
+    "webhook rotate": (
+        lambda c, k: endpoint(c, "/rotate-secret", "POST"),
+        200,
+        "webhook_endpoint_with_secret.json",
+    ),
+    "webhook deliveries": (
+        lambda c, k: endpoint(c, "/deliveries"),
+        200,
+        "webhook_delivery_list.json",
+    ),
+    "webhook test": (lambda c, k: endpoint(c, "/test", "POST"), 202, "webhook_event.json"),
+    "webhook events": (ended_task_event, 200, "webhook_event_list.json"),
+    "webhook url rejected": (
+        lambda c, k: c.post(
+            "/api/v1/webhooks", json=WEBHOOK | {"url": "https://127.0.0.1/"}, headers=auth()
+        ),
+        400,
+        "error.json",
+    ),
+    "webhook not found": (
+        lambda c, k: c.get("/api/v1/webhooks/whend_x", headers=auth()),
+        404,
+        "error.json",
+    ),
 }
 
 

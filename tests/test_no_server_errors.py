@@ -16,6 +16,10 @@ PATHS = st.sampled_from(
         "/api/v1/openapi.json",
         "/cdn/results/task_x/0.png",
         "/cdn/files/file_x/a.png",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/whend_x",
+        "/api/v1/webhooks/whend_x/test",
+        "/api/v1/webhook-events",
         "/nope",
         # The control plane too, but not /_mock/faults or /_mock/chaos: causing 5xx is their job.
         "/_mock/reset",
@@ -66,6 +70,10 @@ KEYS = st.sampled_from(
         "kind",
         "file",
         "referenceMediaItems",
+        "name",
+        "url",
+        "event_types",
+        "status",
     ]
 )
 JSON_BODIES = st.recursive(

@@ -22,6 +22,7 @@ from mockserver.idempotency import check_key_syntax
 from mockserver.openapi import openapi_dict
 from mockserver.routes import public_routes
 from mockserver.schemas import BASE_URI, load_schemas, schema_dir
+from mockserver.webhooks.routes import webhook_routes
 
 REF = "#/components/schemas/"
 
@@ -261,7 +262,7 @@ def test_every_public_api_route_is_a_documented_operation(client: httpx.Client) 
     documented = {(path, method.upper()) for path, method, _ in operations(doc)}
     served = {
         (route.path, method)
-        for route in public_routes()
+        for route in [*public_routes(), *webhook_routes()]
         if route.path.startswith("/api/v1/")
         for method in route.methods or ()
     }

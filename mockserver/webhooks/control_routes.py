@@ -1,0 +1,81 @@
+"""The control API for webhook receivers under `/_mock/webhooks`: each handler calls one
+`WebhookControl` method."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..control_routes import _body, _query, _route
+from ..responses import json_response
+from .control import WebhookControl
+from .faults import FIELDS
+
+
+def _control(request: Request) -> WebhookControl:
+    return request.app.state.control.webhooks
+
+
+async def list_deliveries(request: Request) -> Response:
+    filters = _query(request, {"limit"}, {"endpoint", "event", "delivery", "limit"})
+    return json_response(_control(request).deliveries(**filters))
+
+
+async def redeliver(request: Request) -> Response:
+    delivery_id = request.path_params["delivery_id"]
+    # in a worker thread: it waits for the attempt, which must not hold the loop
+    return json_response(await run_in_threadpool(_control(request).redeliver, delivery_id), 201)
+
+
+async def list_endpoints(request: Request) -> Response:
+    return json_response(_control(request).endpoints())
+
+
+async def state(request: Request) -> Response:
+    return json_response(_control(request).state())
+
+
+async def pause(request: Request) -> Response:
+    await _body(request, set())
+    return json_response(_control(request).pause())
+
+
+async def resume(request: Request) -> Response:
+    await _body(request, set())
+    return json_response(_control(request).resume())
+
+
+async def release(request: Request) -> Response:
+    await _body(request, set())
+    return json_response(_control(request).release())
+
+
+async def list_faults(request: Request) -> Response:
+    return json_response(_control(request).faults())
+
+
+async def add_fault(request: Request) -> Response:
+    body = await _body(request, FIELDS)
+    return json_response(_control(request).add_fault(body), 201)
+
+
+async def clear_faults(request: Request) -> Response:
+    return json_response(_control(request).clear_faults())
+
+
+def webhook_control_routes() -> list[Route]:
+    """Mounted at `/_mock/webhooks`."""
+    return [
+        _route("/webhooks", state, "GET"),
+        _route("/webhooks/deliveries", list_deliveries, "GET"),
+        _route("/webhooks/deliveries/{delivery_id}/redeliver", redeliver, "POST"),
+        _route("/webhooks/endpoints", list_endpoints, "GET"),
+        _route("/webhooks/pause", pause, "POST"),
+        _route("/webhooks/resume", resume, "POST"),
+        _route("/webhooks/release", release, "POST"),
+        _route("/webhooks/faults", list_faults, "GET"),
+        _route("/webhooks/faults", add_fault, "POST"),
+        _route("/webhooks/faults", clear_faults, "DELETE"),
+    ]
