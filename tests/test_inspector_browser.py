@@ -163,6 +163,11 @@ class AppPage(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"<!doctype html><p>app</p>")
 
+    def do_POST(self) -> None:  # a webhook receiver too: takes any delivery
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(204)
+        self.end_headers()
+
     def log_message(self, *args: object) -> None:
         pass
 
@@ -201,3 +206,20 @@ def test_a_listed_browser_origin_calls_the_fake_directly(page, app_origin):
     with MockServer(seed=1) as unlisted:
         assert "blocked" in page.evaluate(CALL, unlisted.url)
         assert [e["status"] for e in unlisted.requests()] == [405]  # its preflight, refused
+
+
+def test_webhook_deliveries_show_up_live(page, app_origin):
+    receiver = app_origin.replace("localhost", "127.0.0.1") + "/hook"
+    with MockServer(seed=1, clock="manual", webhook_urls="local") as mock:
+        http = httpx.Client(base_url=mock.url, headers={"Authorization": f"Bearer {mock.api_key}"})
+        endpoint = {"name": "r", "url": receiver, "event_types": ["generation.succeeded"]}
+        assert http.post("/api/v1/webhooks", json=endpoint).status_code == 201
+        task = http.post("/api/v1/generations", json={"model": "z-image", "prompt": "x"}).json()
+        page.goto(f"{mock.url}/_mock/ui")
+        row(page, task["id"], "queued")
+        page.fill("#advance-seconds", "5")
+        page.click("#advance")
+        delivery = page.wait_for_selector("#delivery-rows tr:has-text('generation.succeeded')")
+        assert "204" in delivery.inner_text() and receiver in delivery.inner_text()
+        assert page.is_visible("#webhooks")
+        http.close()

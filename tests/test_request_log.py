@@ -130,3 +130,45 @@ def test_version_flag_names_the_command_and_version(command):
     name = {"mockserver": "rivya-mock", "contract_tests": "rivya-contract"}[command]
     assert done.returncode == 0
     assert re.fullmatch(rf"{name} \d+\.\d+\.\d+\S*( .*)?\n", done.stdout)
+
+
+def test_webhook_deliveries_get_a_line_in_the_served_log(tmp_path):
+    """The webhook dispatcher's lines (logger rivya_mock.webhooks) reach the same stderr log."""
+    import http.server
+    import threading
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    flags = ["--clock", "manual", "--set", "webhook_urls=local"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[-1]
+        key = process.stdout.readline().split()[2]
+        http = httpx.Client(base_url=url, headers=auth(key))
+        hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+        endpoint = {"name": "r", "url": hook, "event_types": ["generation.succeeded"]}
+        assert http.post("/api/v1/webhooks", json=endpoint).status_code == 201
+        http.post("/api/v1/generations", json={"model": "z-image", "prompt": "x"})
+        http.post("/_mock/clock/advance", json={"seconds": 5})
+        http.close()
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+        receiver.shutdown()
+        receiver.server_close()
+    assert re.search(r"^\d\d:\d\d:\d\d\.\d{3} webhook generation\.succeeded .*204", err, re.M), err
