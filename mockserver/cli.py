@@ -91,7 +91,13 @@ def resolve_profile(args: argparse.Namespace) -> Profile:
 
 
 def banner(
-    url: str, key: str, credits: int, *, seed: int | None = None, control_token: str | None = None
+    url: str,
+    key: str,
+    credits: int,
+    *,
+    seed: int | None = None,
+    control_token: str | None = None,
+    webhook_urls: str = "public",
 ) -> str:
     lines = [
         f"Rivya mock listening on {url}",
@@ -105,6 +111,13 @@ def banner(
         )
     if control_token:
         lines.append("Control plane: /_mock needs 'Authorization: Bearer <control token>'")
+    if webhook_urls == "local":
+        lines.append("Webhooks: receivers on this machine are accepted (webhook_urls=local)")
+    else:
+        lines.append(
+            "Webhooks: public https URLs only; --set webhook_urls=local accepts a receiver "
+            "on this machine"
+        )
     token = f"?token={quote(control_token, safe='')}" if control_token else ""
     lines.append(f"Inspector: {url}/_mock/ui{token}")
     return "\n".join(lines)
@@ -138,7 +151,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         parser.exit(1, f"rivya-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
     url = base_url_of(sock)
-    print(banner(url, key, credits, seed=args.seed, control_token=token), flush=True)
+    shown = banner(
+        url,
+        key,
+        credits,
+        seed=args.seed,
+        control_token=token,
+        webhook_urls=profile.webhook_urls,
+    )
+    print(shown, flush=True)
     if not args.quiet:
         level = getattr(logging, args.log_level.upper(), logging.DEBUG)  # trace: DEBUG
         install_request_log(app.state.control, sys.stderr, level)
