@@ -228,6 +228,7 @@ def test_a_dropped_connection_looks_the_same_to_the_client_every_time():
 def test_the_fake_stops_within_5_seconds_of_a_signal_with_a_stalled_upload(sig):
     process, url = start_cli()
     try:
+        assert httpx.get(f"{url}/api/v1/models").status_code == 200  # serving, not starting
         host, port = url.removeprefix("http://").rsplit(":", 1)
         with (
             socket.create_connection((host, int(port))) as stalled,
