@@ -60,6 +60,11 @@ class _LingeringTransport:
     def __init__(self, transport: asyncio.Transport, protocol: FakeHttpProtocol) -> None:
         self._transport = transport
         self._protocol = protocol
+        # the hot calls, bound once (no __getattr__ on every request)
+        self.write = transport.write
+        self.pause_reading = transport.pause_reading
+        self.resume_reading = transport.resume_reading
+        self.get_extra_info = transport.get_extra_info
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
@@ -119,6 +124,11 @@ class FakeHttpProtocol(HttpToolsProtocol):
             )
             return
         super().data_received(data)
+        cycle = self.cycle
+        if cycle is not None and cycle.more_body and "receive" not in cycle.__dict__:
+            # The body is still coming: time its silences. A request whose body came whole with
+            # its headers (most of them) never pays for this; its task has not started yet.
+            cycle.receive = self._receive_for(cycle, cycle.receive)  # type: ignore[method-assign,assignment]
 
     def eof_received(self) -> None:
         if self.lingering:
@@ -140,7 +150,7 @@ class FakeHttpProtocol(HttpToolsProtocol):
         total = self._head_bytes + len(data)
         if total <= self.header_limit:
             self._head_bytes = total
-            self._tail = (self._tail + data)[-3:]
+            self._tail = data[-3:] if len(data) >= 3 else (self._tail + data)[-3:]
             return False
         within = (self._tail + data)[: len(self._tail) + self.header_limit - self._head_bytes]
         return _END_OF_HEAD not in within
@@ -214,10 +224,6 @@ class FakeHttpProtocol(HttpToolsProtocol):
             self._raw.close()
 
     # -- the body: silence and shutdown --------------------------------------------------------
-
-    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
-        setattr(cycle, "receive", self._receive_for(cycle, cycle.receive))  # noqa: B010
-        super()._start_asgi_task(cycle, app)
 
     def _receive_for(
         self, cycle: RequestResponseCycle, receive: Callable[[], Awaitable[Any]]
