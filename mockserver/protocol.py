@@ -156,12 +156,17 @@ class FakeHttpProtocol(HttpToolsProtocol):
         return _END_OF_HEAD not in within
 
     def _check_head(self) -> None:
-        """Every `body_timeout` seconds: has a header section been arriving for that long?"""
+        """Every `body_timeout` seconds: has a header section been arriving for that long, or
+        has a new connection sent nothing at all? (An answer under way is left alone.)"""
         if self.lingering or self._raw is None or self._raw.is_closing():
             return
+        busy = self.cycle is not None and not self.cycle.response_complete
         started = self._head_started
-        if started is not None and self.loop.time() - started >= self.body_timeout:
+        if not busy and started is not None and self.loop.time() - started >= self.body_timeout:
             self._refuse(408, f"headers: not received within {self.body_timeout:g} s")
+            return
+        if self.cycle is None and started is None:  # connected, and never said a word
+            self._close_now()
             return
         self._watch = self.loop.call_later(self.body_timeout, self._check_head)
 

@@ -129,6 +129,11 @@ def test_headers_that_stop_arriving_are_408_and_closed():
         assert closed_by_server(sock)
 
 
+def test_a_connection_that_never_sends_a_byte_is_closed_after_the_timeout():
+    with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
+        assert closed_by_server(sock)
+
+
 def test_an_idle_keep_alive_connection_is_not_answered_408():
     with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
         sock.sendall(head("GET", "/api/v1/models"))
