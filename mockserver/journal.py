@@ -17,6 +17,7 @@ import itertools
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
@@ -90,6 +91,7 @@ class Record:
     content_type: str = ""
     body_size: int = 0
     body_prefix: bytes = b""
+    duration: float = 0.0  # real seconds from the request's arrival to its end
 
     def entry(self) -> dict[str, Any]:
         """The JSON entry of `/_mock/requests` (docs/control-plane.md)."""
@@ -107,6 +109,7 @@ class Record:
             "rule": rule,
             "message": message,
             "fault": {"action": self.fault[0], "source": self.fault[1]} if self.fault else None,
+            "duration_ms": round(self.duration * 1000, 3),
             "account": self.account,
             "body": body_summary(self.content_type, self.body_size, self.body_prefix),
         }
@@ -130,6 +133,11 @@ class Journal:
                 listener(record)
             except Exception:
                 log.exception("a journal listener failed")
+
+    def last_seq(self) -> int:
+        """The `seq` of the newest entry (0 when empty), without building any entry."""
+        with self._lock:
+            return self._records[-1].seq if self._records else 0
 
     def clear(self) -> None:
         with self._lock:
@@ -202,6 +210,7 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         record = scope[RECORD] = Record()
+        started = time.perf_counter()
 
         async def counting_receive() -> dict[str, Any]:
             message = await receive()
@@ -222,6 +231,7 @@ class JournalMiddleware:
             record.status = record.status or 500
             raise
         finally:
+            record.duration = time.perf_counter() - started
             self._finish(scope, record)
 
     def _finish(self, scope: dict[str, Any], record: Record) -> None:
@@ -236,17 +246,13 @@ class JournalMiddleware:
         if record.error is not None:
             code, message, rule = record.error
             record.error = (code, capped(message, "message"), rule)
-        wanted = [b"content-type"] if record.body_size else [b"content-type", b"content-length"]
-        if record.account is None:
-            wanted.append(b"authorization")
-        headers = _headers(scope, *wanted)
-        if (
-            not record.body_size
-        ):  # nobody read the body (a fault answered first): its declared length
-            declared = headers.get(b"content-length", "")
-            record.body_size = int(declared) if declared.isdigit() else 0
+        headers = _headers(scope, b"content-type", b"content-length", b"authorization")
+        # nobody read the body (a fault answered first): its declared length
+        if not record.body_size and headers.get(b"content-length", "").isdigit():
+            record.body_size = int(headers[b"content-length"])
         if record.body_size:
             record.content_type = capped(headers.get(b"content-type", ""), "content_type")
-        if b"authorization" in headers:  # not authenticated here (a public route, a fault, …)
+        if record.account is None and b"authorization" in headers:
+            # not authenticated here (a public route, a fault, a bad key): the account, if known
             record.account = self.control.account_of(headers[b"authorization"])
         self.control.journal.record(record)
