@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import random
+import secrets
 from dataclasses import dataclass, field
 
 from ..generations import Task
@@ -22,18 +23,27 @@ SECRET_PREFIX = "whsec_"
 
 class IdMaker:
     """Ids and secrets for webhooks from their own seeded stream, so that events created in the
-    background never shift the ids of tasks and files (drawn from the backend's stream)."""
+    background never shift the ids of tasks and files (drawn from the backend's stream).
 
-    def __init__(self, seed: int) -> None:
-        self._rng = random.Random(f"{seed}:webhooks")
+    Without a seed (None) they come from `secrets`: a Mersenne Twister's outputs give away its
+    state, and with it every other account's ids and signing secrets (spec §15)."""
+
+    def __init__(self, seed: int | None) -> None:
+        self._rng = random.Random(f"{seed}:webhooks") if seed is not None else None
+
+    def _bytes(self, count: int) -> bytes:
+        return secrets.token_bytes(count) if self._rng is None else self._rng.randbytes(count)
 
     def new_id(self, prefix: str) -> str:
-        raw = self._rng.getrandbits(120).to_bytes(15, "big")
+        if self._rng is None:
+            raw = secrets.token_bytes(15)
+        else:
+            raw = self._rng.getrandbits(120).to_bytes(15, "big")
         return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
 
     def new_secret(self) -> str:
         """`whsec_` + base64 of 24 random bytes: the Standard Webhooks secret format."""
-        return SECRET_PREFIX + base64.b64encode(self._rng.randbytes(24)).decode("ascii")
+        return SECRET_PREFIX + base64.b64encode(self._bytes(24)).decode("ascii")
 
 
 def secret_preview(secret: str) -> str:
