@@ -176,10 +176,10 @@ def record_of(scope: MutableMapping[str, Any]) -> Record:
 
 
 def _headers(scope: dict[str, Any], *names: bytes) -> dict[bytes, str]:
-    """The first value of each of `names` that the request has (one pass over the headers)."""
+    """The first value of each of `names` (lowercase, as ASGI servers give header names) that the
+    request has, in one pass over the headers."""
     found: dict[bytes, str] = {}
     for key, value in scope["headers"]:
-        key = key.lower()
         if key in names and key not in found:
             found[key] = value.decode("latin-1")
     return found

@@ -228,3 +228,13 @@ def test_journal_listeners_receive_each_record_as_plain_data(client):
     [record] = seen
     assert record.entry()["status"] == 202 and record.entry()["seq"] == 1
     assert all(plain(getattr(record, name)) for name in record.__slots__)
+
+
+def test_a_failing_listener_never_fails_the_request(client, caplog):
+    def broken(record):
+        raise RuntimeError("listener bug")
+
+    client.app.state.control.journal.listeners.append(broken)
+    assert create(client).status_code == 202
+    assert [e["status"] for e in journal(client)] == [202]
+    assert "journal listener failed" in caplog.text
