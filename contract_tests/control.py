@@ -52,6 +52,12 @@ class ControlPlane:
         self.made.append(role)
         return key
 
+    def make_scoped_key(self, scopes: list[str]) -> str | None:
+        """A new account whose one key has only `scopes` (scope checks); its key."""
+        key = f"rvya_sk_contract_scoped_{uuid.uuid4().hex[:12]}"
+        made = self._send("POST", "/accounts", {"credits": 0, "key": key, "scopes": scopes})
+        return key if made.status_code == 201 else None
+
     def lift_rate_limit(self, key: str) -> bool:
         """Let the key's account off the rate limit for this run (False: the fake cannot)."""
         lifted = self._send("PUT", f"/accounts/{key}/rate-limit", {"enabled": False})

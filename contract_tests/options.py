@@ -72,6 +72,18 @@ OPTIONS = (
         "token of a rivya-mock's control plane (sent as Authorization: Bearer on /_mock)",
     ),
     (
+        "--webhook-receiver-url",
+        "rivya_webhook_receiver_url",
+        "RIVYA_WEBHOOK_RECEIVER_URL",
+        "public https URL of a tunnel to the kit's webhook receiver (delivery checks)",
+    ),
+    (
+        "--webhook-receiver-port",
+        "rivya_webhook_receiver_port",
+        "RIVYA_WEBHOOK_RECEIVER_PORT",
+        "local port of the kit's webhook receiver, where the tunnel points (default 8787)",
+    ),
+    (
         "--hypothesis-db",
         "rivya_hypothesis_db",
         "RIVYA_HYPOTHESIS_DB",
@@ -145,6 +157,8 @@ class Settings:
     poll_interval: float | None = None
     control_token: str | None = None
     hypothesis_db: str | None = None
+    webhook_receiver_url: str | None = None
+    webhook_receiver_port: int = 8787
 
     @property
     def in_process(self) -> bool:
@@ -183,4 +197,7 @@ def read_settings(config: pytest.Config) -> Settings:
         poll_interval=_float(raw["--poll-interval"], "--poll-interval"),
         control_token=raw["--control-token"],
         hypothesis_db=raw["--hypothesis-db"],
+        webhook_receiver_url=raw["--webhook-receiver-url"],
+        webhook_receiver_port=_int(raw["--webhook-receiver-port"], "--webhook-receiver-port")
+        or 8787,
     )

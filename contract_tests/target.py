@@ -19,6 +19,7 @@ from .control import ControlPlane
 from .journal import Journal
 from .observations import Observations
 from .options import Settings
+from .webhook_receiver import IN_PROCESS_URL, KitReceiver
 
 AppFactory = Callable[[Profile, ManualClock], Any]
 
@@ -80,6 +81,9 @@ class Target:
     # What the run header says about the control plane.
     control_note: str = ""
     control: ControlPlane | None = None
+    # Where webhook deliveries can be received (None: the delivery checks are skipped).
+    receiver: KitReceiver | None = None
+    receiver_url: str | None = None
 
 
 def fake_profile() -> tuple[Profile, Keys]:
@@ -119,6 +123,16 @@ def fake_target(
     clock = ManualClock()
     app = (app_factory or default_app_factory(settings.seed))(profile, clock)
     client = in_process_client(app, follow_redirects=False)
+    receiver = KitReceiver()
+    dispatcher = getattr(getattr(app, "state", None), "dispatcher", None)
+    if dispatcher is not None:  # the fake delivers webhooks to the kit's receiver, in-process
+        dispatcher.use_transport(receiver.transport())
+
+    def close() -> None:
+        client.close()
+        if dispatcher is not None:
+            dispatcher.stop()
+
     return Target(
         api=Api(client, journal, observations),
         keys=keys,
@@ -127,9 +141,11 @@ def fake_target(
         control_plane=True,
         description="built-in fake (in-process, manual clock)",
         poll_timeout=settings.poll_timeout,
-        close=client.close,
+        close=close,
         control_note="in-process: the kit owns its accounts and clock",
         control=ControlPlane(client, None),
+        receiver=receiver if dispatcher is not None else None,
+        receiver_url=IN_PROCESS_URL if dispatcher is not None else None,
     )
 
 
@@ -174,9 +190,20 @@ def http_target(settings: Settings, journal: Journal, observations: Observations
     else:
         note = "no control plane (POST /_mock/clock/advance did not answer 200)"
 
+    receiver, receiver_url = None, settings.webhook_receiver_url
+    if receiver_url:
+        receiver = KitReceiver()
+        receiver.serve(settings.webhook_receiver_port)
+    elif probe == 200:  # a rivya-mock: a receiver on this machine, if it accepts local URLs
+        receiver = KitReceiver()
+        receiver.serve(0)
+        receiver_url = f"http://127.0.0.1:{receiver.port}/hook"
+
     def close() -> None:
         control.restore()
         client.close()
+        if receiver is not None:
+            receiver.stop()
 
     return Target(
         api=Api(client, journal, observations),
@@ -189,4 +216,6 @@ def http_target(settings: Settings, journal: Journal, observations: Observations
         close=close,
         control_note=note,
         control=control if probe == 200 else None,
+        receiver=receiver,
+        receiver_url=receiver_url,
     )

@@ -248,3 +248,10 @@ def test_openapi_document_has_the_webhook_operations(client):
         "send_test_event",
         "list_events",
     } <= operations
+
+
+def test_banner_says_how_to_accept_local_receivers():
+    from mockserver.cli import banner
+
+    assert "--set webhook_urls=local" in banner("http://x", "rvya_sk_k", 1)
+    assert "webhook_urls=local" in banner("http://x", "rvya_sk_k", 1, webhook_urls="local")

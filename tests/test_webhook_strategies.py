@@ -108,6 +108,9 @@ def test_an_idempotent_receiver_survives_every_schedule():
 def test_the_shipped_webhook_example_finds_the_duplicate_bug(pytester):
     for name in ("naive_receiver.py", "test_naive_receiver.py"):
         shutil.copy(EXAMPLES / name, pytester.path / name)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--hypothesis-seed=0")
+    # a fresh process without Schemathesis' plugin, which blanks Hypothesis' printed arguments
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:schemathesis", "--hypothesis-seed=0"
+    )
     result.assert_outcomes(failed=1)
     assert "schedule=WebhookSchedule(attempts={0: Duplicate()})," in result.stdout.str()

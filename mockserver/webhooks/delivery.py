@@ -108,6 +108,14 @@ class Dispatcher:
         future = asyncio.run_coroutine_threadsafe(self._drain(), self._loop)
         future.result(timeout)
 
+    def use_transport(self, transport: Any) -> None:
+        """Deliver through `transport` from now on (restarts the dispatcher if it runs)."""
+        running = self.running
+        self.stop()
+        self.transport = transport
+        if running:
+            self.start()
+
     # -- the loop ------------------------------------------------------------------------------
 
     def _serve(self, ready: threading.Event) -> None:
