@@ -230,9 +230,10 @@ class Dispatcher:
             secrets = [_bad_secret(s) for s in secrets]
         headers = signed_headers(secrets, delivery.event_id, timestamp, body)
         action = fault.action if fault is not None else None
-        status, error = await self._send(store, delivery, endpoint.url, headers, body, now, action)
+        url = store.route(endpoint.url)
+        status, error = await self._send(store, delivery, url, headers, body, now, action)
         if action == "duplicate":
-            await self._send(store, delivery, endpoint.url, headers, body, now, "duplicate (copy)")
+            await self._send(store, delivery, url, headers, body, now, "duplicate (copy)")
         store.finish(delivery, now, status, error)
         store.release_held(endpoint.id)
         self._poke()
