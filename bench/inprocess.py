@@ -2,9 +2,11 @@
 client, no sockets), for the fake and for a bare Starlette route answering the fake's own bytes
 (`bench/ceiling.py`); also the create+poll pair through httpx's ASGI transport and TestClient.
 
-`python -m bench.inprocess --requests N` prints one `BENCH_JSON {...}` line. The fake and the bare
-route run in interleaved rounds, so a burst of other work on the core hurts both alike; each
-figure is the median of its round means (every round mean is in the record too).
+`python -m bench.inprocess --requests N` prints one `BENCH_JSON {...}` line;
+`python -m bench.inprocess --profile create|poll` prints where one route's time goes (cProfile). The fake and the bare
+route run in interleaved rounds, back to back, so a burst of other work on the core hurts both
+alike: each figure is the median of its round means, and each ratio the median of the rounds'
+own ratios (every round is in the record too).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from bench.ceiling import create_ceiling_app
 from bench.load import COUNTER, MARK
 from bench.workload import AUTH, LOAD_KNOBS, VARIED_BODY
 
-ROUNDS = 7
+ROUNDS = 15
+ROUTES = ("create", "poll", "keyed_create")
 HOST = "127.0.0.1:8000"
 
 
@@ -81,10 +84,11 @@ async def call(app, method: str, path: str, headers: dict[str, str], body: bytes
 CREATE_HEADERS = AUTH | {"Content-Type": "application/json"}
 
 
-async def _round(app, requests: int, start: int, poll_path: str | None) -> tuple[float, float]:
-    """Mean seconds per create and per poll over `requests` of each (poll_path None: poll the
-    task each create made; else that fixed path, for the bare route)."""
-    create = poll = 0.0
+async def _round(app, requests: int, start: int, poll_path: str | None) -> tuple[float, ...]:
+    """Mean seconds per create, per poll and per create with an `Idempotency-Key` (as the load
+    runs send) over `requests` of each. poll_path None: poll the task each create made; else that
+    fixed path, for the bare route."""
+    create = poll = keyed = 0.0
     for n in range(start, start + requests):
         body = VARIED_BODY.replace(COUNTER, str(n)).encode()
         spent, status, made = await call(app, "POST", "/api/v1/generations", CREATE_HEADERS, body)
@@ -94,7 +98,12 @@ async def _round(app, requests: int, start: int, poll_path: str | None) -> tuple
         spent, status, got = await call(app, "GET", path, AUTH)
         assert status == 200, got
         poll += spent
-    return create / requests, poll / requests
+        headers = CREATE_HEADERS | {"Idempotency-Key": f"inprocess-{n}"}
+        body = VARIED_BODY.replace(COUNTER, f"{n}-keyed").encode()
+        spent, status, made = await call(app, "POST", "/api/v1/generations", headers, body)
+        assert status == 202, made
+        keyed += spent
+    return create / requests, poll / requests, keyed / requests
 
 
 async def _canned(fake) -> dict[str, bytes]:
@@ -118,20 +127,46 @@ async def measure_direct(requests: int) -> dict:
     per_round = max(1, requests // ROUNDS)
     await _round(fake, max(50, per_round), 0, None)  # warm caches and validators
     await _round(bare, max(50, per_round), 0, bare_poll)
-    rounds: dict[str, list[tuple[float, float]]] = {"fake": [], "bare": []}
+    rounds: dict[str, list[tuple[float, ...]]] = {"fake": [], "bare": []}
     for number in range(1, ROUNDS + 1):
         rounds["fake"].append(await _round(fake, per_round, number * 1_000_000, None))
         rounds["bare"].append(await _round(bare, per_round, 0, bare_poll))
     result: dict[str, Any] = {"requests_per_round": per_round, "rounds": ROUNDS}
     for name, found in rounds.items():
-        for index, route in enumerate(("create", "poll")):
+        for index, route in enumerate(ROUTES):
             result[f"{name}_{route}_us"] = round(
                 statistics.median(r[index] for r in found) * 1e6, 1
             )
             result[f"{name}_{route}_rounds_us"] = [round(r[index] * 1e6, 1) for r in found]
-    for route in ("create", "poll"):
-        result[f"{route}_ratio"] = round(result[f"fake_{route}_us"] / result[f"bare_{route}_us"], 2)
+    for index, route in enumerate(ROUTES):
+        pairs = zip(rounds["fake"], rounds["bare"], strict=True)
+        result[f"{route}_ratio"] = round(
+            statistics.median(f[index] / b[index] for f, b in pairs), 2
+        )
     return result
+
+
+async def _profiled(route: str, requests: int) -> None:
+    import cProfile
+    import pstats
+
+    fake = make_app()
+    await _round(fake, 200, 0, None)  # warm up
+    _, _, made = await call(
+        fake, "POST", "/api/v1/generations", CREATE_HEADERS, VARIED_BODY.encode()
+    )
+    poll_path = f"/api/v1/generations/{json.loads(made)['id']}"
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n in range(requests):
+        if route == "create":  # as the load runs send it: its own prompt and Idempotency-Key
+            body = VARIED_BODY.replace(COUNTER, str(n)).encode()
+            headers = CREATE_HEADERS | {"Idempotency-Key": f"profile-{n}"}
+            await call(fake, "POST", "/api/v1/generations", headers, body)
+        else:
+            await call(fake, "GET", poll_path, AUTH)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 # -- through a client ----------------------------------------------------------------------------
@@ -190,9 +225,13 @@ def measure_testclient(pairs: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess")
-    parser.add_argument("--requests", type=int, default=7000, help="creates (and polls) per app")
+    parser.add_argument("--requests", type=int, default=7500, help="creates (and polls) per app")
     parser.add_argument("--pairs", type=int, default=2000, help="pairs through the clients")
+    parser.add_argument("--profile", choices=["create", "poll"], help="profile one route instead")
     args = parser.parse_args()
+    if args.profile:
+        asyncio.run(_profiled(args.profile, args.requests))
+        return
     result = asyncio.run(measure_async(args.pairs))
     result["direct"] = asyncio.run(measure_direct(args.requests))
     result |= measure_testclient(max(1, args.pairs // 4))

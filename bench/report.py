@@ -233,13 +233,19 @@ def _others(record: dict) -> list[str]:
     inprocess = record.get("inprocess")
     direct = (inprocess or {}).get("direct")
     if direct:
-        lines.append(
+        line = (
             f"in-process, the ASGI app called directly (median of {direct['rounds']} rounds of "
             f"{direct['requests_per_round']:,}): create {direct['fake_create_us']} us "
             f"(bare Starlette route {direct['bare_create_us']} us, {direct['create_ratio']}x), "
             f"poll {direct['fake_poll_us']} us (bare {direct['bare_poll_us']} us, "
             f"{direct['poll_ratio']}x)"
         )
+        if "fake_keyed_create_us" in direct:
+            line += (
+                f"; create with an Idempotency-Key {direct['fake_keyed_create_us']} us "
+                f"({direct['keyed_create_ratio']}x)"
+            )
+        lines.append(line)
     if inprocess:
         lines.append(
             f"in-process create+poll (httpx ASGI transport): {inprocess['pair_ms']:.3f} ms "

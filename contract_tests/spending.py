@@ -154,6 +154,34 @@ def balance_moved_by(target: Target, key: str, before: int, expected_drop: int, 
     return now
 
 
+def reserved_by(
+    target: Target,
+    key: str,
+    before: int,
+    tasks: list[dict[str, Any]],
+    why: str,
+    *,
+    earlier: tuple[dict[str, Any], ...] = (),
+) -> None:
+    """The balance dropped by the reservations of `tasks` (all created since `before` was read),
+    except that a task may have failed meanwhile and given its reservation back (spec §6): one
+    of `tasks`, or one of the `earlier` tasks still open when `before` was read."""
+    now = target.api.balance(key)
+    drop, expected = before - now, sum(t["reserved_credits"] for t in tasks)
+    if drop == expected:
+        return
+    refundable = 0
+    for task in [*tasks, *earlier]:
+        response = target.api.get_generation(task["id"], key)
+        if response.is_success and response.json().get("status") == "failed":
+            refundable += task["reserved_credits"]
+    assert expected - refundable <= drop <= expected, (
+        f"{why}: the balance should have dropped by {expected}"
+        + (f" (or {refundable} less: tasks that already failed)" if refundable else "")
+        + f", it went from {before} to {now}"
+    )
+
+
 def try_create(target: Target, catalog: Catalog, body: dict[str, Any]) -> httpx.Response:
     """A create the target may accept or refuse ([decision] cases): its cost is reserved first."""
     cost = catalog.cost(body.get("model"))

@@ -13,7 +13,7 @@ import pytest
 
 from .catalog import Catalog
 from .checks import body_of, finding, is_error
-from .spending import balance_moved_by, error_code
+from .spending import error_code, reserved_by
 from .strategies import PROMPT_PREFIX, fresh_idempotency_key
 from .target import Target
 
@@ -67,9 +67,7 @@ def test_parallel_creates_never_overspend(
         f"account holding {credits}: the ledger overspent"
     )
     assert len({t["id"] for t in accepted}) == len(accepted), "two creates got one task id"
-    balance_moved_by(
-        target, key, credits, sum(t["reserved_credits"] for t in accepted), "parallel creates"
-    )
+    reserved_by(target, key, credits, accepted, "parallel creates")
 
 
 @pytest.mark.paid
@@ -82,13 +80,7 @@ def test_parallel_creates_each_reserve_their_cost(target: Target, catalog: Catal
     accepted = _accepted(responses)
     target.budget.release(model.cost * (PARALLEL - len(accepted)))
     assert len({t["id"] for t in accepted}) == len(accepted), "two creates got one task id"
-    balance_moved_by(
-        target,
-        key,
-        before,
-        sum(t["reserved_credits"] for t in accepted),
-        f"{len(accepted)} parallel creates",
-    )
+    reserved_by(target, key, before, accepted, f"{len(accepted)} parallel creates")
 
 
 @pytest.mark.paid
@@ -113,5 +105,4 @@ def test_parallel_creates_with_one_key_make_one_task(target: Target, catalog: Ca
             )
     ids = {t["id"] for t in accepted}
     assert len(ids) <= 1, f"one Idempotency-Key made {len(ids)} tasks: {sorted(ids)}"
-    charged = accepted[0]["reserved_credits"] if accepted else 0
-    balance_moved_by(target, key, before, charged, "one key, one charge")
+    reserved_by(target, key, before, accepted[:1], "one key, one charge")

@@ -11,7 +11,13 @@ from .catalog import Catalog
 from .checks import file_fields, is_success
 from .media import tiny_png
 from .polling import ended_as_documented, poll_to_end, stays_the_same
-from .spending import balance_moved_by, create_paid, created_as_queued, paid_settings
+from .spending import (
+    balance_moved_by,
+    create_paid,
+    created_as_queued,
+    paid_settings,
+    reserved_by,
+)
 from .strategies import PROMPT_PREFIX, valid_bodies
 from .target import Target
 
@@ -22,9 +28,7 @@ def _create_and_finish(target: Target, catalog: Catalog, body: dict[str, Any]) -
     key = target.keys.main
     before = target.api.balance(key)
     task = created_as_queued(create_paid(target, catalog, body), catalog, body)
-    balance_moved_by(
-        target, key, before, task["reserved_credits"], "create reserves the cost at once"
-    )
+    reserved_by(target, key, before, [task], "create reserves the cost at once")
     # Without a control plane, the refund is watched for while polling; with one, a forced
     # failure checks it (test_failed_task_returns_its_reservation).
     watch = before if target.control is None else None

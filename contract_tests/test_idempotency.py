@@ -9,7 +9,7 @@ import pytest
 
 from .catalog import Catalog
 from .checks import body_of, finding, is_error, is_success
-from .spending import balance_moved_by, create_paid, create_refused, created_as_queued
+from .spending import create_paid, create_refused, created_as_queued, reserved_by
 from .strategies import PROMPT_PREFIX, fresh_idempotency_key
 from .target import Target
 
@@ -44,7 +44,9 @@ def test_same_idempotency_key_replays_the_task(
     assert body_of(replay)["id"] == keyed.task["id"], finding(
         "a replay must return the same task", replay
     )
-    balance_moved_by(target, target.keys.main, before, 0, "a replay is not charged")
+    reserved_by(
+        target, target.keys.main, before, [], "a replay is not charged", earlier=(keyed.task,)
+    )
     target.budget.release(cost)
     target.api.observations.record(
         "replay_keeps_original_status", replay.status_code == keyed.status

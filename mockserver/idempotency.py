@@ -31,7 +31,8 @@ class StoredResponse:
 
 
 def check_key_syntax(key: str) -> None:
-    if not 1 <= len(key) <= 255 or any(not 0x21 <= ord(c) <= 0x7E for c in key):
+    # printable ASCII is 0x20-0x7E; without the space that is exactly 0x21-0x7E
+    if not (1 <= len(key) <= 255 and key.isascii() and key.isprintable() and " " not in key):
         raise ValidationFailed(
             "Idempotency-Key: must be 1 to 255 visible ASCII characters (0x21-0x7E)",
             rule="idempotency_key_syntax",

@@ -236,17 +236,13 @@ class JournalMiddleware:
         if record.error is not None:
             code, message, rule = record.error
             record.error = (code, capped(message, "message"), rule)
-        wanted = [b"content-type"] if record.body_size else [b"content-type", b"content-length"]
-        if record.account is None:
-            wanted.append(b"authorization")
-        headers = _headers(scope, *wanted)
-        if (
-            not record.body_size
-        ):  # nobody read the body (a fault answered first): its declared length
-            declared = headers.get(b"content-length", "")
-            record.body_size = int(declared) if declared.isdigit() else 0
+        headers = _headers(scope, b"content-type", b"content-length", b"authorization")
+        # nobody read the body (a fault answered first): its declared length
+        if not record.body_size and headers.get(b"content-length", "").isdigit():
+            record.body_size = int(headers[b"content-length"])
         if record.body_size:
             record.content_type = capped(headers.get(b"content-type", ""), "content_type")
-        if b"authorization" in headers:  # not authenticated here (a public route, a fault, …)
+        if record.account is None and b"authorization" in headers:
+            # not authenticated here (a public route, a fault, a bad key): the account, if known
             record.account = self.control.account_of(headers[b"authorization"])
         self.control.journal.record(record)

@@ -4,6 +4,8 @@ What uvicorn leaves open and spec §4/§15 close, per connection:
 - a header section over 64 KiB is refused with 431 (envelope) before it is buffered;
 - a request body silent for `body_timeout` seconds is answered 408 and the connection closed;
   on shutdown a body still awaited is answered at once, so SIGTERM never waits on a client;
+- a header section still unfinished `body_timeout` seconds after it began is answered 408 too
+  (checked by one timer per connection, so keep-alive requests pay nothing for it);
 - a close with request bytes still unread lingers (half-close, then discard a bounded amount) so
   that a client which reads only after sending (urllib) gets the answer instead of a reset;
 - malformed HTTP is answered 400 in the envelope, not in plain text.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -31,6 +34,20 @@ BODY_TIMEOUT = 30.0  # seconds of silence while a request body is awaited
 LINGER_BYTES = 64 * 1024 * 1024  # unread input discarded after a close, at most
 LINGER_SECONDS = 10.0
 _END_OF_HEAD = b"\r\n\r\n"
+
+
+class _AnsweredInvalidRequests(logging.Filter):
+    """uvicorn warns of every malformed request; the fake answers each in the envelope, so a
+    hostile client cannot fill the log with them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "Invalid HTTP request received."
+
+
+def _quiet_invalid_requests() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _AnsweredInvalidRequests) for f in logger.filters):
+        logger.addFilter(_AnsweredInvalidRequests())
 
 
 def _random_request_id() -> str:
@@ -71,16 +88,20 @@ class FakeHttpProtocol(HttpToolsProtocol):
         self._linger_timer: asyncio.TimerHandle | None = None
         self._awaiting: RequestResponseCycle | None = None
         self._stalled: str | None = None
+        self._head_started: float | None = None
+        self._watch: asyncio.TimerHandle | None = None
 
     # -- connection ----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._raw = transport  # uvloop's TCPTransport is no asyncio.Transport subclass
         super().connection_made(_LingeringTransport(transport, self))  # type: ignore[arg-type]
+        self._watch = self.loop.call_later(self.body_timeout, self._check_head)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._linger_timer is not None:
-            self._linger_timer.cancel()
+        for timer in (self._linger_timer, self._watch):
+            if timer is not None:
+                timer.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -89,6 +110,8 @@ class FakeHttpProtocol(HttpToolsProtocol):
             if self._linger_left <= 0:
                 self._close_now()
             return
+        if self._in_head and self._head_started is None:
+            self._head_started = self.loop.time()
         if self._in_head and self._head_too_large(data):
             self._refuse(
                 431,
@@ -122,8 +145,19 @@ class FakeHttpProtocol(HttpToolsProtocol):
         within = (self._tail + data)[: len(self._tail) + self.header_limit - self._head_bytes]
         return _END_OF_HEAD not in within
 
+    def _check_head(self) -> None:
+        """Every `body_timeout` seconds: has a header section been arriving for that long?"""
+        if self.lingering or self._raw is None or self._raw.is_closing():
+            return
+        started = self._head_started
+        if started is not None and self.loop.time() - started >= self.body_timeout:
+            self._refuse(408, f"headers: not received within {self.body_timeout:g} s")
+            return
+        self._watch = self.loop.call_later(self.body_timeout, self._check_head)
+
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes, self._tail = False, 0, b""
+        self._head_started = None
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -230,6 +264,7 @@ def protocol_class(
     app: Any = None, *, body_timeout: float = BODY_TIMEOUT, header_limit: int = HEADER_LIMIT
 ) -> type[FakeHttpProtocol]:
     """The protocol for serving `app`: request ids from its backend, when it has one."""
+    _quiet_invalid_requests()
     backend = getattr(getattr(app, "state", None), "backend", None)
     attributes: dict[str, Any] = {"body_timeout": body_timeout, "header_limit": header_limit}
     if backend is not None:

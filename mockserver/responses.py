@@ -74,7 +74,7 @@ def base_url(request: Request) -> str:
     scope = request.scope
     server = tuple(scope["server"]) if scope.get("server") else None  # ASGI allows a list
     root = scope.get("app_root_path", scope.get("root_path", ""))
-    return _base_url(scope["scheme"], request.headers.get("host"), server, root)
+    return _base_url(scope["scheme"], header(scope, b"host"), server, root)
 
 
 @functools.lru_cache(maxsize=256)
@@ -103,7 +103,7 @@ def too_large(limit: int) -> ValidationFailed:
 
 
 def declared_length(request: Request) -> int | None:
-    raw = request.headers.get("content-length")
+    raw = header(request.scope, b"content-length")
     if raw is None:
         return None
     if not raw.strip().isdigit():
@@ -112,7 +112,7 @@ def declared_length(request: Request) -> int | None:
 
 
 def check_json_content_type(request: Request) -> None:
-    content_type = request.headers.get("content-type", "")
+    content_type = header(request.scope, b"content-type") or ""
     if content_type == "application/json":  # the usual case, decided without parsing
         return
     media_type, _, params = content_type.partition(";")

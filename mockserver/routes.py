@@ -49,10 +49,10 @@ class Operation:
     (5) rate limit, then its handler. An ApiError raised anywhere inside is answered here, by
     `error_response`: the one exception path of the public API (anything else is a bug, a 500)."""
 
-    def __init__(self, handler: Handler, scope: str | None) -> None:
+    def __init__(self, handler: Handler, key_scope: str | None) -> None:
         functools.update_wrapper(self, handler)  # the route keeps the handler's name
         self.handler = handler
-        self.scope = scope
+        self.key_scope = key_scope  # the API key scope it needs (None: a public operation)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -60,8 +60,8 @@ class Operation:
         try:
             backend.check_public_api()
             key = None
-            if self.scope is not None:
-                key = backend.authorize(header(scope, b"authorization"), self.scope)
+            if self.key_scope is not None:
+                key = backend.authorize(header(scope, b"authorization"), self.key_scope)
                 record_of(scope).account = key.account_id
             response = await self.handler(request, backend, key)
         except ApiError as exc:
@@ -83,7 +83,7 @@ class Idempotency:
 
     def __init__(self, request: Request, backend: Backend, account_id: str, route: str) -> None:
         self.store = backend.idempotency
-        self.key = request.headers.get("idempotency-key")
+        self.key = header(request.scope, b"idempotency-key")
         if self.key is not None:
             check_key_syntax(self.key)
         self.scope = (account_id, route, self.key or "")

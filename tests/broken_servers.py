@@ -1,147 +1,45 @@
 """Fakes that each break exactly one documented rule, so the contract kit can be seen to fail.
 
 Each is a wrapper around the real fake (`mockserver.app.create_app`): an ASGI middleware that
-rewrites a request or a response, or one patched backend method. All take `(profile, clock)`,
+rewrites a request or a response (`rewriting`), or one patched backend method. Those that show
+only under parallel requests live in `broken_races`, those of the Files API in `broken_uploads`;
+`BROKEN` below lists them all. All take `(profile, clock)`,
 the signature `contract_tests.run(app_factory=…)` expects.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from broken_races import (
+    loses_reservations_under_parallel_creates,
+    overspends_under_parallel_creates,
+    parallel_same_key_creates_two_tasks,
+)
+from broken_uploads import (
+    audio_has_the_video_limit,
+    declared_type_matters,
+    video_has_the_image_limit,
+)
+from rewriting import (
+    TASK_PATH,
+    Json,
+    Rewrite,
+    error_rewriter,
+    header,
+    is_task,
+    json_body,
+    request_json,
+    set_header,
+    task_rewriter,
+    wrap,
+)
+
 from mockserver.app import create_app
 from mockserver.catalog import catalog
-from mockserver.errors import InsufficientCredits
-
-Json = Any
-TASK_PATH = re.compile(r"^/api/v1/generations/([^/]+)$")
-
-
-class Rewrite:
-    """ASGI middleware: `on_request(scope, body)` may replace scope and body before the fake sees
-    them; `on_response(scope, status, body)` may replace status and body on the way back."""
-
-    def __init__(
-        self, app: Any, on_request: Callable | None = None, on_response: Callable | None = None
-    ) -> None:
-        self.app = app
-        self.state = app.state
-        self.on_request = on_request
-        self.on_response = on_response
-
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        body = await _read_body(receive)
-        if self.on_request:
-            scope, body = self.on_request(scope, body)
-        sent: dict[str, Any] = {"chunks": []}
-
-        async def replay() -> dict:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def capture(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                sent["start"] = message
-            elif message["type"] == "http.response.body":
-                sent["chunks"].append(message.get("body", b""))
-
-        await self.app(scope, replay, capture)
-        start, content = sent["start"], b"".join(sent["chunks"])
-        status = start["status"]
-        if self.on_response:
-            status, content = self.on_response(scope, status, content)
-        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(content)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
-
-
-async def _read_body(receive: Callable) -> bytes:
-    chunks, more = [], True
-    while more:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
-def _header(scope: dict, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
-
-
-def _set_header(scope: dict, name: bytes, value: str | None) -> dict:
-    headers = [(k, v) for k, v in scope["headers"] if k.lower() != name]
-    if value is not None:
-        headers.append((name, value.encode("latin-1")))
-    return {**scope, "headers": headers}
-
-
-def _json_body(rewrite: Callable[[dict, int, Json], tuple[int, Json]]) -> Callable:
-    """Lift a rewrite of parsed JSON to one of raw response bytes (non-JSON bodies pass as they are)."""
-
-    def on_response(scope: dict, status: int, content: bytes) -> tuple[int, bytes]:
-        try:
-            body = json.loads(content)
-        except ValueError:
-            return status, content
-        status, body = rewrite(scope, status, body)
-        return status, json.dumps(body).encode()
-
-    return on_response
-
-
-def _is_task(body: Json) -> bool:
-    return isinstance(body, dict) and str(body.get("id", "")).startswith("task_")
-
-
-def _task_rewriter(change: Callable[[dict, dict], None]) -> Callable:
-    def rewrite(scope: dict, status: int, body: Json) -> tuple[int, Json]:
-        if _is_task(body):
-            change(scope, body)
-        return status, body
-
-    return _json_body(rewrite)
-
-
-def _error_rewriter(change: Callable[[dict, int, dict], int]) -> Callable:
-    def rewrite(scope: dict, status: int, body: Json) -> tuple[int, Json]:
-        if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            status = change(scope, status, body)
-        return status, body
-
-    return _json_body(rewrite)
-
-
-def _request_json(change: Callable[[dict, Json], tuple[dict, Json]]) -> Callable:
-    """Rewrite the JSON body of POST /generations before the fake reads it."""
-
-    def on_request(scope: dict, body: bytes) -> tuple[dict, bytes]:
-        if scope["method"] != "POST" or scope["path"] != "/api/v1/generations":
-            return scope, body
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return scope, body
-        scope, data = change(scope, data)
-        return scope, json.dumps(data).encode()
-
-    return on_request
-
-
-def _wrap(**hooks: Callable) -> Callable:
-    return lambda profile, clock: Rewrite(create_app(profile, clock=clock), **hooks)
-
 
 # The broken rules, one per factory.
 
@@ -150,7 +48,7 @@ def wrong_reservation() -> Callable:
     def change(scope: dict, task: dict) -> None:
         task["reserved_credits"] += 1
 
-    return _wrap(on_response=_task_rewriter(change))
+    return wrap(on_response=task_rewriter(change))
 
 
 def accepts_over_long_prompt() -> Callable:
@@ -161,7 +59,7 @@ def accepts_over_long_prompt() -> Callable:
             data["prompt"] = data["prompt"][: model.max_prompt_length]
         return scope, data
 
-    return _wrap(on_request=_request_json(change))
+    return wrap(on_request=request_json(change))
 
 
 def accepts_extra_top_level_key() -> Callable:
@@ -172,14 +70,14 @@ def accepts_extra_top_level_key() -> Callable:
             data = {k: v for k, v in data.items() if k in known}
         return scope, data
 
-    return _wrap(on_request=_request_json(change))
+    return wrap(on_request=request_json(change))
 
 
 def replay_creates_a_new_task() -> Callable:
     def on_request(scope: dict, body: bytes) -> tuple[dict, bytes]:
-        return _set_header(scope, b"idempotency-key", None), body
+        return set_header(scope, b"idempotency-key", None), body
 
-    return _wrap(on_request=on_request)
+    return wrap(on_request=on_request)
 
 
 def missing_request_id() -> Callable:
@@ -187,7 +85,7 @@ def missing_request_id() -> Callable:
         body["error"].pop("requestId", None)
         return status
 
-    return _wrap(on_response=_error_rewriter(change))
+    return wrap(on_response=error_rewriter(change))
 
 
 def envelope_with_extra_keys() -> Callable:
@@ -195,7 +93,7 @@ def envelope_with_extra_keys() -> Callable:
         body["error"]["status"] = status
         return status
 
-    return _wrap(on_response=_error_rewriter(change))
+    return wrap(on_response=error_rewriter(change))
 
 
 def wrong_auth_code() -> Callable:
@@ -204,7 +102,7 @@ def wrong_auth_code() -> Callable:
             body["error"]["code"] = "api_key_missing"
         return status
 
-    return _wrap(on_response=_error_rewriter(change))
+    return wrap(on_response=error_rewriter(change))
 
 
 def unknown_id_is_a_server_error() -> Callable:
@@ -214,21 +112,21 @@ def unknown_id_is_a_server_error() -> Callable:
             return 500
         return status
 
-    return _wrap(on_response=_error_rewriter(change))
+    return wrap(on_response=error_rewriter(change))
 
 
 def unknown_file_is_ok() -> Callable:
     def change(scope: dict, status: int, body: dict) -> int:
         return 200 if status == 404 and scope["path"].startswith("/api/v1/files/") else status
 
-    return _wrap(on_response=_error_rewriter(change))
+    return wrap(on_response=error_rewriter(change))
 
 
 def validation_with_another_status() -> Callable:
     def change(scope: dict, status: int, body: dict) -> int:
         return 422 if status == 400 else status
 
-    return _wrap(on_response=_error_rewriter(change))
+    return wrap(on_response=error_rewriter(change))
 
 
 def insufficient_credits_with_another_code() -> Callable:
@@ -237,7 +135,7 @@ def insufficient_credits_with_another_code() -> Callable:
             body["error"]["code"] = "validation_failed"
         return status
 
-    return _wrap(on_response=_error_rewriter(change))
+    return wrap(on_response=error_rewriter(change))
 
 
 def created_at_changes() -> Callable:
@@ -245,7 +143,7 @@ def created_at_changes() -> Callable:
         if scope["method"] == "GET":
             task["created_at"] = task["updated_at"]
 
-    return _wrap(on_response=_task_rewriter(change))
+    return wrap(on_response=task_rewriter(change))
 
 
 def status_goes_backwards() -> Callable:
@@ -258,7 +156,7 @@ def status_goes_backwards() -> Callable:
         if polls[task["id"]] == 2:
             task.update(status="queued", result=None, error=None, final_credits=0)
 
-    return _wrap(on_response=_task_rewriter(change))
+    return wrap(on_response=task_rewriter(change))
 
 
 def primary_url_is_not_the_first() -> Callable:
@@ -266,7 +164,7 @@ def primary_url_is_not_the_first() -> Callable:
         if task["result"]:
             task["result"]["primary_url"] = task["result"]["urls"][0] + "?primary"
 
-    return _wrap(on_response=_task_rewriter(change))
+    return wrap(on_response=task_rewriter(change))
 
 
 def final_credits_wrong_on_success() -> Callable:
@@ -274,7 +172,7 @@ def final_credits_wrong_on_success() -> Callable:
         if task["status"] == "succeeded":
             task["final_credits"] = 0
 
-    return _wrap(on_response=_task_rewriter(change))
+    return wrap(on_response=task_rewriter(change))
 
 
 def created_task_is_not_queued() -> Callable:
@@ -282,7 +180,7 @@ def created_task_is_not_queued() -> Callable:
         if scope["method"] == "POST":
             task["status"] = "processing"
 
-    return _wrap(on_response=_task_rewriter(change))
+    return wrap(on_response=task_rewriter(change))
 
 
 def models_list_misses_a_field() -> Callable:
@@ -292,7 +190,7 @@ def models_list_misses_a_field() -> Callable:
                 model.pop("runtime", None)
         return status, body
 
-    return _wrap(on_response=_json_body(rewrite))
+    return wrap(on_response=json_body(rewrite))
 
 
 def cross_account_visibility() -> Callable:
@@ -301,14 +199,14 @@ def cross_account_visibility() -> Callable:
     def on_request(scope: dict, body: bytes) -> tuple[dict, bytes]:
         match = TASK_PATH.match(scope["path"])
         if match and match.group(1) in creators:
-            scope = _set_header(scope, b"authorization", creators[match.group(1)])
+            scope = set_header(scope, b"authorization", creators[match.group(1)])
         return scope, body
 
     def change(scope: dict, task: dict) -> None:
         if scope["method"] == "POST":
-            creators[task["id"]] = _header(scope, b"authorization") or ""
+            creators[task["id"]] = header(scope, b"authorization") or ""
 
-    return _wrap(on_request=on_request, on_response=_task_rewriter(change))
+    return wrap(on_request=on_request, on_response=task_rewriter(change))
 
 
 def credits_not_reserved() -> Callable:
@@ -316,8 +214,8 @@ def credits_not_reserved() -> Callable:
     seen: set[str] = set()
 
     def rewrite(scope: dict, status: int, body: Json) -> tuple[int, Json]:
-        key = _header(scope, b"authorization") or ""
-        if _is_task(body) and scope["method"] == "POST" and body["id"] not in seen:
+        key = header(scope, b"authorization") or ""
+        if is_task(body) and scope["method"] == "POST" and body["id"] not in seen:
             seen.add(body["id"])
             reserved[key] += body["reserved_credits"]
         if (
@@ -328,7 +226,7 @@ def credits_not_reserved() -> Callable:
             body["current_credits"] += reserved[key]
         return status, body
 
-    return _wrap(on_response=_json_body(rewrite))
+    return wrap(on_response=json_body(rewrite))
 
 
 def accepts_any_upload() -> Callable:
@@ -350,7 +248,7 @@ def accepts_any_upload() -> Callable:
             return 201, stored
         return status, body
 
-    return _wrap(on_response=_json_body(rewrite))
+    return wrap(on_response=json_body(rewrite))
 
 
 def no_refund_on_failure() -> Callable:
@@ -371,85 +269,7 @@ def file_object_named_otherwise() -> Callable:
             body["sizeBytes"] = body.pop("size_bytes")
         return status, body
 
-    return _wrap(on_response=_json_body(rewrite))
-
-
-class Stall:
-    """ASGI middleware: `before(scope)` runs as a create arrives, then the create waits a moment,
-    so parallel creates overlap the way they do on a busy server."""
-
-    def __init__(self, app: Any, before: Callable[[dict], None]) -> None:
-        self.app = app
-        self.state = app.state
-        self.before = before
-
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "http" and scope["path"] == "/api/v1/generations":
-            self.before(scope)
-            await asyncio.sleep(0.05)
-        await self.app(scope, receive, send)
-
-
-def _racy_ledger(write_stale: bool) -> Callable:
-    """A ledger that checks (and, with `write_stale`, writes) the balance read as the request
-    arrived: parallel creates overspend, or overwrite each other's reservations."""
-    seen: contextvars.ContextVar[int | None] = contextvars.ContextVar("seen", default=None)
-
-    def factory(profile: Any, clock: Any) -> Any:
-        app = create_app(profile, clock=clock)
-        ledger = app.state.backend.ledger
-
-        def before(scope: dict) -> None:
-            account = app.state.control.account_of(_header(scope, b"authorization"))
-            seen.set(app.state.backend.get_credits(account) if account else None)
-
-        def reserve(account_id: str, cost: int) -> None:
-            stale = seen.get()
-            stale = ledger.balance(account_id) if stale is None else stale
-            if stale < cost:
-                raise InsufficientCredits("Not enough credits.", status=402)
-            base = stale if write_stale else ledger.balance(account_id)
-            ledger.set(account_id, base - cost)
-
-        ledger.reserve = reserve
-        return Stall(app, before)
-
-    return factory
-
-
-def overspends_under_parallel_creates() -> Callable:
-    return _racy_ledger(write_stale=False)
-
-
-def loses_reservations_under_parallel_creates() -> Callable:
-    return _racy_ledger(write_stale=True)
-
-
-def parallel_same_key_creates_two_tasks() -> Callable:
-    """A key held by a create in flight is not seen by the next: each makes its own task."""
-    in_flight: set[str] = set()
-
-    def factory(profile: Any, clock: Any) -> Any:
-        app = create_app(profile, clock=clock)
-
-        async def wrapper(scope: dict, receive: Callable, send: Callable) -> None:
-            key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
-            if key is None:
-                await app(scope, receive, send)
-                return
-            if key in in_flight:
-                scope = _set_header(scope, b"idempotency-key", None)
-            in_flight.add(key)
-            try:
-                await asyncio.sleep(0.05)
-                await app(scope, receive, send)
-            finally:
-                in_flight.discard(key)
-
-        wrapper.state = app.state  # type: ignore[attr-defined]
-        return wrapper
-
-    return factory
+    return wrap(on_response=json_body(rewrite))
 
 
 def finished_task_changes_later() -> Callable:
@@ -462,7 +282,7 @@ def finished_task_changes_later() -> Callable:
             if scope["method"] == "GET" and task["status"] in ("succeeded", "failed"):
                 task["updated_at"] = format_timestamp(clock.now())
 
-        return Rewrite(create_app(profile, clock=clock), on_response=_task_rewriter(change))
+        return Rewrite(create_app(profile, clock=clock), on_response=task_rewriter(change))
 
     return factory
 
@@ -484,67 +304,7 @@ def two_result_urls() -> Callable:
         if task["result"]:
             task["result"]["urls"].append(task["result"]["urls"][0] + "?copy")
 
-    return _wrap(on_response=_task_rewriter(change))
-
-
-def _upload_refused(when: Callable[[dict, bytes], bool]) -> Callable:
-    """Uploads for which `when(scope, body)` holds are refused as invalid."""
-
-    def factory(profile: Any, clock: Any) -> Any:
-        app = create_app(profile, clock=clock)
-
-        def on_request(scope: dict, body: bytes) -> tuple[dict, bytes]:
-            if scope["path"] == "/api/v1/files" and when(scope, body):
-                # Without its multipart content type, the fake refuses the body as invalid.
-                kept = [(k, v) for k, v in scope["headers"] if k.lower() == b"authorization"]
-                return {**scope, "headers": kept}, b""
-            return scope, body
-
-        return Rewrite(app, on_request=on_request)
-
-    return factory
-
-
-def declared_type_matters() -> Callable:
-    """A file part declared text/plain is refused, whatever its bytes are."""
-    return _upload_refused(lambda scope, body: b"content-type: text/plain" in body.lower())
-
-
-def video_has_the_image_limit() -> Callable:
-    return _upload_refused(
-        lambda scope, body: b'name="kind"\r\n\r\nvideo' in body and len(body) > 10_000_000
-    )
-
-
-def audio_has_the_video_limit() -> Callable:
-    """Oversize audio (under 50 MB) is stored as if video's limit applied to every kind."""
-
-    def rewrite(scope: dict, status: int, body: Json) -> tuple[int, Json]:
-        if scope["path"] == "/api/v1/files" and status == 400 and scope.get("audio_size"):
-            return 201, _stored_file("audio", "audio/mpeg", scope["audio_size"])
-        return status, body
-
-    def on_request(scope: dict, content: bytes) -> tuple[dict, bytes]:
-        is_audio = b'name="kind"\r\n\r\naudio' in content
-        if scope["path"] == "/api/v1/files" and is_audio and len(content) < 50_000_000:
-            scope = {**scope, "audio_size": len(content)}
-        return scope, content
-
-    return _wrap(on_request=on_request, on_response=_json_body(rewrite))
-
-
-def _stored_file(kind: str, mime: str, size: int) -> dict:
-    return {
-        "id": "file_" + "a" * 24,
-        "url": "http://testserver/cdn/files/file_" + "a" * 24 + "/upload",
-        "kind": kind,
-        "name": "upload",
-        "mime_type": mime,
-        "size_bytes": size,
-        "duration_seconds": None,
-        "duration_token": None,
-        "created_at": "2026-01-01T00:00:00.000Z",
-    }
+    return wrap(on_response=task_rewriter(change))
 
 
 def _params_rewriter(accept: Callable[[str, str, tuple[str, ...]], bool]) -> Callable:
@@ -561,7 +321,7 @@ def _params_rewriter(accept: Callable[[str, str, tuple[str, ...]], bool]) -> Cal
                     params.pop(param.key)
         return scope, data
 
-    return _wrap(on_request=_request_json(change))
+    return wrap(on_request=request_json(change))
 
 
 def accepts_any_ratio() -> Callable:
@@ -587,7 +347,7 @@ def accepts_case_variants_of_model_ids() -> Callable:
             )
         return scope, data
 
-    return _wrap(on_request=_request_json(change))
+    return wrap(on_request=request_json(change))
 
 
 # name -> (builder of a fresh factory, -k expression choosing the checks that should catch it)

@@ -20,6 +20,21 @@ settings.register_profile("dev", max_examples=15, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _contract_kit_examples_stay_in_the_session(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Runs of the contract kit keep their Hypothesis examples in a temporary folder, not in the
+    user's cache (RIVYA_HYPOTHESIS_DB is read by the kit at each run, subprocesses included)."""
+    saved = os.environ.get("RIVYA_HYPOTHESIS_DB")
+    os.environ["RIVYA_HYPOTHESIS_DB"] = str(tmp_path_factory.mktemp("kit-hypothesis"))
+    yield
+    if saved is None:
+        os.environ.pop("RIVYA_HYPOTHESIS_DB", None)
+    else:
+        os.environ["RIVYA_HYPOTHESIS_DB"] = saved
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(start=1_778_457_600.0)  # 2026-05-11T00:00:00Z

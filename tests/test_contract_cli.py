@@ -92,3 +92,14 @@ def test_observations_hold_only_named_behaviours() -> None:
     )
     names = set(result.report["observations"])
     assert names and all(re.fullmatch(r"[a-z_]+", name) for name in names), names
+
+
+def test_hypothesis_database_defaults_to_a_user_cache_folder(tmp_path: Path) -> None:
+    import platformdirs
+
+    from contract_tests.conftest import hypothesis_folder
+
+    default = hypothesis_folder(None)
+    assert default.is_relative_to(platformdirs.user_cache_path())
+    assert default != Path.cwd() / ".hypothesis"
+    assert hypothesis_folder(str(tmp_path)) == tmp_path

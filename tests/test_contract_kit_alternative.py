@@ -67,3 +67,24 @@ def test_kit_reports_the_other_decisions_it_saw(report: dict) -> None:
     assert seen["replay_keeps_original_status"] is False
     assert seen["file_object_shape"] != "as rivya-mock"
     assert seen["model_entry_shape"] != "as rivya-mock"
+
+
+def test_the_alternative_server_is_written_without_mockserver() -> None:
+    import ast
+    from pathlib import Path
+
+    import alt_server
+
+    for path in Path(alt_server.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        imported = {
+            name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for name in (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+        }
+        assert "mockserver" not in imported and "contract_tests" not in imported, path

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from broken_servers import accepts_over_long_prompt
+import pytest
+from broken_servers import accepts_over_long_prompt, refund_only_when_polled
 
 import contract_tests
 from contract_tests.target import MAIN_CREDITS, fake_profile
-from mockserver import SystemClock, in_process_client
+from mockserver import SystemClock, create_app, in_process_client
 from mockserver.catalog import catalog
 from mockserver.server import ServerThread
 
@@ -55,3 +56,30 @@ def test_an_accepted_invalid_body_fails_at_once_and_spends_one_create_at_most() 
     dearest = max(model.base_credits for model in catalog().values())
     assert MAIN_CREDITS - balance <= dearest, "accepted invalid bodies drained the budget"
     assert result.report["budget"]["spent"] <= dearest
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["correct", "refund only when polled"])
+def test_without_a_control_plane_a_refund_is_looked_for_before_polling(broken: bool) -> None:
+    """Every task fails at once; the kit reads GET /credits (over a second later, by the server's
+    Date) before it polls. The broken server refunds only when the task is polled."""
+    profile, keys = fake_profile()
+    failing = profile.replace(failure_rate=1.0, queued_seconds=0, processing_seconds=0)
+    factory = refund_only_when_polled() if broken else create_app
+    app = factory(failing, clock=SystemClock())
+    server = ServerThread(WithoutControlPlane(app)).start()
+    try:
+        result = contract_tests.run(
+            [
+                "--examples", "1", "--seed", "1", "-k", "test_default_request",
+                "--base-url", server.url, "--api-key", keys.main, "--max-credits", "10",
+                "--poll-interval", "3.5",  # Date is whole seconds, and uvicorn refreshes it each second
+            ]
+        )  # fmt: skip
+    finally:
+        server.stop()
+    if not broken:
+        assert result.exit_code == 0, result.failed()
+        return
+    assert result.exit_code == 1
+    (check,) = [c for c in result.report["checks"] if c["outcome"] == "failed"]
+    assert "whoever polls" in check["message"]

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
 from support import auth
 
 import mockserver.catalog
@@ -20,6 +21,7 @@ from mockserver.catalog import catalog
 from mockserver.errors import ValidationFailed
 from mockserver.idempotency import check_key_syntax
 from mockserver.openapi import openapi_dict
+from mockserver.openapi.components import def_component, file_component
 from mockserver.routes import public_routes
 from mockserver.schemas import BASE_URI, load_schemas, schema_dir
 from mockserver.webhooks.routes import webhook_routes
@@ -232,7 +234,9 @@ def test_idempotency_key_pattern_is_the_servers_rule(client: httpx.Client) -> No
 
 def test_the_document_follows_the_status_knobs(make_client: Any) -> None:
     knobs = {"create_status": 201, "file_create_status": 200, "insufficient_credits_status": 429}
-    paths = document(make_client(**knobs))["paths"]
+    doc = document(make_client(**knobs))
+    validate(doc)  # still a valid OpenAPI 3.1 document
+    paths = doc["paths"]
     create = paths["/api/v1/generations"]["post"]["responses"]
     assert "201" in create and "202" not in create and "402" not in create
     assert create["201"]["content"]["application/json"]["schema"] == {"$ref": REF + "Task"}
@@ -289,3 +293,26 @@ def test_public_operations_need_no_key_and_others_a_bearer_key(client: httpx.Cli
     public = {p for p, _, op in operations(doc) if op["security"] == []}
     assert public == {"/api/v1/models", "/api/v1/openapi.json"}
     assert client.get("/api/v1/openapi.json", headers=auth()).status_code == 200
+
+
+def test_file_components_keep_the_files_shape_and_annotations(client: httpx.Client) -> None:
+    """One shape, two readers: the components are the files (refs rewritten), `x-` keys kept."""
+    components = document(client)["components"]["schemas"]
+    derived = {"GenerationRequest"}  # replaced by its per-model variants
+    for name, schema in load_schemas().items():
+        component = file_component(name)
+        if component in derived or component not in components:
+            continue
+        shown = components[component]
+        own = {k for k in schema if k not in ("$id", "$schema", "$defs")}
+        assert set(shown) == own, name
+        assert shown.get("required") == schema.get("required"), name
+        assert set(shown.get("properties", {})) == set(schema.get("properties", {})), name
+
+    def annotations(tree: Any) -> int:
+        return sum("x-rivya-decision" in node for node in walk(tree))
+
+    files = {n: s for n, s in load_schemas().items() if file_component(n) not in derived}
+    hoisted = [def_component(n, d) for n, s in files.items() for d in s.get("$defs", {})]
+    shown = [components.get(file_component(n)) for n in files] + [components[h] for h in hoisted]
+    assert annotations(shown) == annotations(list(files.values())) > 0

@@ -3,7 +3,8 @@
 Every check runs but positive-data acceptance (the document cannot say everything the fake checks,
 e.g. that a reference URL names an uploaded file) and use-after-free (DELETE on a webhook
 endpoint revokes it, and spec §14 says a revoked endpoint still answers GET and is listed).
-Bounded: a few examples per operation, a fixed seed. The second run uses non-default knobs, so the document must follow them.
+Bounded: a few examples per operation, a fixed seed. The second run uses non-default knobs, so the
+document must follow them.
 
 Schemathesis lives in its own venv, made once per module: importing it (its pytest plugin loads
 by itself) swaps Hypothesis' example printer for one that prints nothing, which would blank the

@@ -9,6 +9,8 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -27,6 +29,20 @@ from wire import (
 from mockserver import Profile
 
 JSON = {"Content-Type": "application/json"} | auth()
+
+
+@contextmanager
+def uvicorn_records() -> Iterator[list[logging.LogRecord]]:
+    """What uvicorn logs meanwhile (its loggers do not propagate to pytest's caplog)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
 
 
 def closed_by_server(sock: socket.socket) -> bool:
@@ -77,11 +93,16 @@ def test_a_big_body_after_small_headers_is_not_mistaken_for_a_big_header():
     assert status == 400 and b"prompt" in answer  # too long a prompt, not a 431
 
 
-def test_malformed_http_is_answered_in_the_envelope():
-    with served() as server, socket.create_connection(address(server)) as sock:
+def test_malformed_http_is_answered_in_the_envelope_and_not_logged():
+    with (
+        served() as server,
+        uvicorn_records() as records,
+        socket.create_connection(address(server)) as sock,
+    ):
         sock.sendall(b"GET /api/v1/models HTTP/1.1\r\nHost x\r\n\r\n")
         status, _, body = read_answer(sock)
     assert status == 400 and envelope_code(body) == "validation_failed"
+    assert not [r for r in records if "Invalid HTTP" in r.getMessage()]
 
 
 # -- stalled bodies ----------------------------------------------------------------------------
@@ -97,6 +118,24 @@ def test_a_body_silent_past_the_timeout_is_408_and_closed():
         assert closed_by_server(sock)
         journal = server.app.state.control.requests(status=408)
     assert [entry["rule"] for entry in journal] == ["body_timeout"]
+
+
+def test_headers_that_stop_arriving_are_408_and_closed():
+    with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(b"GET /api/v1/models HTTP/1.1\r\nHost: x\r\nX-Half: ")
+        status, headers, body = read_answer(sock)
+        assert status == 408 and headers["connection"] == "close"
+        assert envelope_code(body) == "validation_failed"
+        assert closed_by_server(sock)
+
+
+def test_an_idle_keep_alive_connection_is_not_answered_408():
+    with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(head("GET", "/api/v1/models"))
+        assert read_answer(sock)[0] == 200
+        time.sleep(0.8)  # idle between requests: uvicorn's keep-alive timeout governs it
+        sock.sendall(head("GET", "/api/v1/models"))
+        assert read_answer(sock)[0] == 200
 
 
 def test_a_slow_body_that_keeps_coming_is_not_timed_out():
@@ -120,9 +159,9 @@ def test_a_stalled_control_plane_body_is_408_too():
 # -- clients that leave ------------------------------------------------------------------------
 
 
-def test_a_client_leaving_mid_body_is_journaled_as_such_with_no_traceback(caplog):
-    with served() as server:
-        with caplog.at_level(logging.DEBUG), socket.create_connection(address(server)) as sock:
+def test_a_client_leaving_mid_body_is_journaled_as_such_with_no_traceback():
+    with served() as server, uvicorn_records() as records:
+        with socket.create_connection(address(server)) as sock:
             sock.sendall(head("POST", "/api/v1/generations", JSON | {"Content-Length": "1000"}))
             sock.sendall(b'{"model":"z-image"')
             time.sleep(0.2)
@@ -133,7 +172,7 @@ def test_a_client_leaving_mid_body_is_journaled_as_such_with_no_traceback(caplog
         (entry,) = control.requests()
     assert entry["status"] != 500 and entry["error_code"] == "client_disconnected"
     assert entry["rule"] == "client_disconnected"
-    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert not [r for r in records if r.exc_info], "a traceback was logged"
 
 
 # -- early errors read late --------------------------------------------------------------------

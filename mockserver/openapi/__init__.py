@@ -15,8 +15,10 @@ To add an operation (e.g. a webhook route):
    and optionally `body=("application/json", "WebhookEndpointCreate")`, `idempotent=True`,
    `extra_errors=(...)`. The error statuses (401/403/429 for a scope, 404 for a path parameter,
    400/408/413 for a body, 405/431/500/503 always) follow from those fields.
-3. `tests/test_openapi_document.py` then checks it is listed; the generator and linter tests check
-   that clients and linters accept it.
+3. `tests/test_openapi_document.py` then checks it is listed (every `/api/v1` route must be); the
+   generator, linter and Schemathesis tests check that clients, linters and fuzzers accept it.
+Payloads the fake sends out (webhook deliveries) belong in OpenAPI 3.1's top-level `webhooks`,
+built beside `paths` in `document.openapi_dict`; their schemas are components like any other.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ against the real API. Its choices (each one the spec leaves open):
 - a same-key request arriving while the first is in flight waits for it and replays it;
 - no auto-provisioned keys; tasks queue 0.05 s and process 0.15 s of real time; about one in seven
   fails (from a hash of its id); rate limit 3,000 a minute, burst 200, with `Retry-After`;
-- the body is validated before credits are checked; any content type is read as JSON.
+- credits are checked as soon as the body names a known model, before the rest of it is
+  validated (a replay is answered before either); any content type is read as JSON.
 """
 
 from .app import create_app

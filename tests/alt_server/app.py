@@ -187,10 +187,14 @@ async def create_generation(request: Request) -> Response:
     state = _state(request)
     async with held(request, scope):
         body = await read_json(request)
-        model = check_generation(state, account, body)
         earlier = replayed(state, scope, fingerprint(body))
         if earlier is not None:
             return JSONResponse(state.task(account, earlier).view(time.time()), 200)
+        # Credits are checked as soon as the model is known, before the rest of the body.
+        named = body.get("model") if isinstance(body, dict) else None
+        if isinstance(named, str) and named in MODELS:
+            state.can_pay(account, MODELS[named])
+        model = check_generation(state, account, body)
         task = state.create(account, model)
         if scope[2] is not None:
             state.keys[scope] = (fingerprint(body), task.id)  # type: ignore[index]

@@ -139,10 +139,13 @@ class State:
         self.settle(account)
         return self.balances[account]
 
-    def create(self, account: str, model: Model) -> Task:
+    def can_pay(self, account: str, model: Model) -> None:
         self.settle(account)
         if self.balances[account] < model.cost:
             raise ApiError(403, "insufficient_credits", "Not enough credits for this model.")
+
+    def create(self, account: str, model: Model) -> Task:
+        self.can_pay(account, model)
         self.balances[account] -= model.cost
         task_id = "gen_" + uuid.uuid4().hex
         fails = hashlib.sha256(task_id.encode()).digest()[0] < 37
