@@ -257,3 +257,25 @@ def test_in_process_deliveries_go_through_the_given_transport():
     mock.advance(4)
     assert len(got) == 1
     mock.stop()
+
+
+def test_a_receiver_that_advances_the_clock_does_not_hang_the_fake():
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    got = []
+
+    async def hook(request):
+        got.append(await request.body())
+        mock.advance(1)  # from inside a delivery: must not wait for itself
+        return Response(status_code=200)
+
+    app = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    mock = MockServer(clock="manual", webhook_transport=httpx.ASGITransport(app=app))
+    client = mock.client()
+    subscribe(client, "http://receiver.test/hook")
+    generate(client)
+    mock.advance(4)
+    assert len(got) == 1
+    mock.stop()

@@ -103,6 +103,12 @@ class Dispatcher:
         backend = self._backend()
         if backend is None or (not backend.webhooks.endpoints and not self.running):
             return
+        if threading.current_thread() is self._thread:
+            # called from a delivery (an in-process receiver advancing the clock): waiting for
+            # the loop we are on would never end, so the due attempts start and we return
+            assert self._loop is not None
+            self._loop.call_soon(self._launch_due)
+            return
         self.start()
         assert self._loop is not None
         future = asyncio.run_coroutine_threadsafe(self._drain(), self._loop)
