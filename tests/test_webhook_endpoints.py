@@ -255,3 +255,20 @@ def test_banner_says_how_to_accept_local_receivers():
 
     assert "--set webhook_urls=local" in banner("http://x", "rvya_sk_k", 1)
     assert "webhook_urls=local" in banner("http://x", "rvya_sk_k", 1, webhook_urls="local")
+
+
+def test_openapi_document_describes_the_requests_sent_to_a_receiver(client):
+    document = client.get("/api/v1/openapi.json").json()
+    assert set(document["webhooks"]) == {
+        "generation.succeeded",
+        "generation.failed",
+        "webhook.test",
+    }
+    sent = document["webhooks"]["generation.succeeded"]["post"]
+    schema = sent["requestBody"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/WebhookEvent"}
+    assert {p["name"] for p in sent["parameters"]} == {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
