@@ -78,7 +78,9 @@ class Backend:
         # control plane hooks: outcomes forced on the next tasks, and owner polls per state change
         self.forced_outcomes: list[ForcedOutcome] = []
         self.polls_per_state = 1
-        self.webhooks = Webhooks(self.profile, self.clock, self.streams.seed)
+        self.webhooks = Webhooks(
+            self.profile, self.clock, self.streams.seed, seeded=self.streams.seeded
+        )
         for spec in self.profile.accounts:
             account = self.accounts.create_account(spec.credits)
             self.accounts.add_key(

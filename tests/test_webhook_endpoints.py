@@ -272,3 +272,13 @@ def test_openapi_document_describes_the_requests_sent_to_a_receiver(client):
         "webhook-timestamp",
         "webhook-signature",
     }
+
+
+def test_without_a_seed_secrets_are_not_drawn_from_a_predictable_stream():
+    from mockserver.backend import Backend
+
+    first, second = Backend(), Backend()
+    assert first.webhooks.ids._rng is None  # the OS's generator, as spec §15 asks
+    assert first.webhooks.ids.new_secret() != second.webhooks.ids.new_secret()
+    seeded = [Backend(seed=4).webhooks.ids.new_secret() for _ in range(2)]
+    assert seeded[0] == seeded[1]  # with a seed, secrets repeat as ids do

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import random
+import secrets
 from dataclasses import dataclass, field
 
 from ..generations import Task
@@ -21,19 +22,22 @@ SECRET_PREFIX = "whsec_"
 
 
 class IdMaker:
-    """Ids and secrets for webhooks from their own seeded stream, so that events created in the
-    background never shift the ids of tasks and files (drawn from the backend's stream)."""
+    """Ids and secrets for webhooks. Seeded, from their own stream, so that events created in the
+    background never shift the ids of tasks and files; unseeded, from `secrets` (spec §15), so
+    that no id seen gives away a signing secret."""
 
-    def __init__(self, seed: int) -> None:
-        self._rng = random.Random(f"{seed}:webhooks")
+    def __init__(self, seed: int, seeded: bool = True) -> None:
+        self._rng = random.Random(f"{seed}:webhooks") if seeded else None
+
+    def _bytes(self, count: int) -> bytes:
+        return self._rng.randbytes(count) if self._rng is not None else secrets.token_bytes(count)
 
     def new_id(self, prefix: str) -> str:
-        raw = self._rng.getrandbits(120).to_bytes(15, "big")
-        return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
+        return f"{prefix}_{base64.b32encode(self._bytes(15)).decode('ascii').lower()}"
 
     def new_secret(self) -> str:
         """`whsec_` + base64 of 24 random bytes: the Standard Webhooks secret format."""
-        return SECRET_PREFIX + base64.b64encode(self._rng.randbytes(24)).decode("ascii")
+        return SECRET_PREFIX + base64.b64encode(self._bytes(24)).decode("ascii")
 
 
 def secret_preview(secret: str) -> str:
@@ -62,14 +66,14 @@ class Endpoint:
 
     def signing_secrets(self, now: float) -> list[str]:
         """The secrets a delivery at `now` is signed with: the current one first."""
-        secrets = [self.secret]
+        in_force = [self.secret]
         if (
             self.previous_secret is not None
             and self.rotated_at is not None
             and now < self.rotated_at + ROTATION_OVERLAP
         ):
-            secrets.append(self.previous_secret)
-        return secrets
+            in_force.append(self.previous_secret)
+        return in_force
 
     def subscribed(self, event_type: str) -> bool:
         return self.status == ACTIVE and event_type in self.event_types

@@ -47,10 +47,10 @@ def _not_found(endpoint_id: str) -> NotFound:
 
 
 class Webhooks:
-    def __init__(self, profile: Profile, clock: Clock, seed: int) -> None:
+    def __init__(self, profile: Profile, clock: Clock, seed: int, seeded: bool = True) -> None:
         self.profile = profile
         self.clock = clock
-        self.ids = IdMaker(seed)
+        self.ids = IdMaker(seed, seeded)
         self.endpoints: dict[str, Endpoint] = {}
         self.events: dict[str, deque[Event]] = {}
         self.attempts: dict[str, deque[Delivery]] = {}
