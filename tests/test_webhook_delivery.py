@@ -279,3 +279,19 @@ def test_a_receiver_that_advances_the_clock_does_not_hang_the_fake():
     mock.advance(4)
     assert len(got) == 1
     mock.stop()
+
+
+def test_a_public_name_resolving_to_a_local_address_is_not_sent_to(monkeypatch):
+    import mockserver.webhooks.delivery as delivery
+    from mockserver import Profile
+
+    monkeypatch.setattr(delivery, "resolve", lambda host, port: ["127.0.0.1"])
+    mock = MockServer(Profile(), clock="manual")  # webhook_urls=public
+    client = mock.client()
+    endpoint = subscribe(client, "https://rebinding.example.com/hook")
+    generate(client)
+    mock.advance(4)
+    [attempt] = deliveries(client, endpoint)[-1:]
+    assert attempt["status"] == "failed" and "non-public address" in attempt["error"]
+    assert mock.webhook_deliveries()[0]["response"] is None
+    mock.stop()
