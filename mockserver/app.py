@@ -16,6 +16,7 @@ from .backend import Backend
 from .clock import Clock
 from .control import Control
 from .control_routes import control_mount
+from .cors import PublicCors
 from .errors import ApiError, ClientDisconnected, InternalError, NotFound, ValidationFailed
 from .faults import FaultMiddleware
 from .journal import JournalMiddleware
@@ -113,4 +114,5 @@ def create_app(
     # added innermost first: the journal sits outside the faults, so it records what each answered
     app.add_middleware(FaultMiddleware, control=control)
     app.add_middleware(JournalMiddleware, control=control)
+    app.add_middleware(PublicCors)  # outermost: fault answers carry the CORS headers too
     return app

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 
@@ -15,6 +18,8 @@ from .app import create_app
 from .backend import Backend
 from .clock import make_clock
 from .control_access import TOKEN_ENV, refusal
+from .inspector import install_request_log
+from .inspector.samples import copy_samples
 from .profile import Profile, ProfileError, apply_knobs, load_profile_file, parse_assignment
 from .server import base_url_of, bind_socket, keep_full_collections_short, uvicorn_server
 
@@ -26,10 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["serve"],
+        choices=["serve", "samples"],
         default="serve",
-        help="what to do (only `serve`, the default)",
+        help="`serve` (the default), or `samples DIR`: copy the sample media files into DIR",
     )
+    parser.add_argument("directory", nargs="?", help=argparse.SUPPRESS)
+    parser.add_argument("--version", action="version", version=f"rivya-mock {package_version()}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=None, help="fixes ids, outcomes and faults")
@@ -59,10 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
-        default="warning",
+        default="info",
         choices=["critical", "error", "warning", "info", "debug", "trace"],
+        help="info: a line per request; warning: rejections and faults only; debug: uvicorn too",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no request log (the banner still prints)"
     )
     return parser
+
+
+def package_version() -> str:
+    try:
+        return version("rivya-mock")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def resolve_profile(args: argparse.Namespace) -> Profile:
@@ -78,7 +96,7 @@ def banner(
     credits: int,
     *,
     seed: int | None = None,
-    control_token: bool = False,
+    control_token: str | None = None,
     webhook_urls: str = "public",
 ) -> str:
     lines = [
@@ -100,12 +118,23 @@ def banner(
             "Webhooks: public https URLs only; --set webhook_urls=local accepts a receiver "
             "on this machine"
         )
+    token = f"?token={quote(control_token, safe='')}" if control_token else ""
+    lines.append(f"Inspector: {url}/_mock/ui{token}")
     return "\n".join(lines)
+
+
+def uvicorn_level(args: argparse.Namespace) -> str:
+    """uvicorn's own lines (start-up chatter) only when asked for debug or trace."""
+    return args.log_level if args.log_level in ("debug", "trace") else "warning"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "samples":
+        return copy_samples(parser, args.directory)
+    if args.directory is not None:
+        parser.error(f"unexpected argument {args.directory!r}")
     try:
         profile = resolve_profile(args)
     except ProfileError as exc:
@@ -127,16 +156,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         key,
         credits,
         seed=args.seed,
-        control_token=bool(token),
+        control_token=token,
         webhook_urls=profile.webhook_urls,
     )
     print(shown, flush=True)
+    if not args.quiet:
+        level = getattr(logging, args.log_level.upper(), logging.DEBUG)  # trace: DEBUG
+        install_request_log(app.state.control, sys.stderr, level)
     keep_full_collections_short()
     # uvicorn re-raises SIGTERM once it has stopped: exit through `finally`, not by the signal
     previous = signal.signal(signal.SIGTERM, _exit_quietly)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            uvicorn_server(app, args.log_level).run(sockets=[sock])
+            uvicorn_server(app, uvicorn_level(args)).run(sockets=[sock])
     finally:
         app.state.backend.close()  # the uploads' temporary directory
         signal.signal(signal.SIGTERM, previous)

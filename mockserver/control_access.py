@@ -16,6 +16,7 @@ from .errors import ApiError, ApiKeyInvalid
 
 TOKEN_ENV = "RIVYA_MOCK_CONTROL_TOKEN"
 TOKEN_HINT = "The control plane needs Authorization: Bearer <control token>."
+INSPECTOR_PAGE = "/_mock/ui"  # may also be opened with ?token= (a browser cannot add the header)
 
 
 def is_loopback(host: str) -> bool:
@@ -76,8 +77,10 @@ class ControlGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         expected = getattr(scope["app"].state, "control_token", None)
-        if scope["type"] == "http" and not control_authorized(
-            expected, header(scope, b"authorization")
+        if (
+            scope["type"] == "http"
+            and not scope["path"].endswith(INSPECTOR_PAGE)  # it checks the token itself
+            and not control_authorized(expected, header(scope, b"authorization"))
         ):
             raise ApiKeyInvalid(TOKEN_HINT, rule="control_token")
         await self.app(scope, receive, send)

@@ -7,6 +7,7 @@ control token when one is set (`control_access`). Errors use the public envelope
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.routing import Mount, Route, Router
 from .control import Control
 from .control_access import ControlGate
 from .errors import ValidationFailed
+from .inspector.routes import inspector_routes
 from .responses import declared_length, json_response
 
 CONTROL_BODY_LIMIT = 100_000
@@ -241,12 +243,38 @@ def control_routes() -> list[Route]:
         _route("/faults", add_fault, "POST"),
         _route("/faults", clear_faults, "DELETE"),
         _route("/chaos", set_chaos, "POST"),
+        *inspector_routes(),  # the page at /_mock/ui and the paged reads it polls
     ]
+
+
+def one_route_per_path(routes: list[Route]) -> list[Route]:
+    """Routes sharing a path merged into one that dispatches on the method, so that a wrong
+    method's 405 names every allowed method in `Allow` (Starlette stops at the first partial)."""
+    by_path: dict[str, list[Route]] = {}
+    for route in routes:
+        by_path.setdefault(route.path, []).append(route)
+    merged = []
+    for path, group in by_path.items():
+        if len(group) == 1 or not all(inspect.isfunction(r.endpoint) for r in group):
+            merged.extend(group)  # (an ASGI app as endpoint is left as it is)
+            continue
+        handlers = {method: route.endpoint for route in group for method in route.methods or ()}
+
+        async def dispatch(request: Request, handlers: dict[str, Callable] = handlers) -> Response:
+            handler = handlers[request.method]
+            if inspect.iscoroutinefunction(handler):
+                return await handler(request)
+            return await run_in_threadpool(handler, request)  # as Route does for a plain function
+
+        route = Route(path, dispatch, methods=list(handlers))
+        route.methods = set(handlers)  # no automatic HEAD
+        merged.append(route)
+    return merged
 
 
 def control_mount() -> Mount:
     """The control API under `/_mock`, with no trailing-slash redirects."""
     from .webhooks.control_routes import webhook_control_routes  # it builds on this module
 
-    routes = control_routes() + webhook_control_routes()
+    routes = one_route_per_path(control_routes() + webhook_control_routes())
     return Mount("/_mock", app=ControlGate(Router(routes, redirect_slashes=False)))

@@ -17,6 +17,7 @@ import itertools
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
@@ -90,6 +91,7 @@ class Record:
     content_type: str = ""
     body_size: int = 0
     body_prefix: bytes = b""
+    duration: float = 0.0  # real seconds from the request's arrival to its end
 
     def entry(self) -> dict[str, Any]:
         """The JSON entry of `/_mock/requests` (docs/control-plane.md)."""
@@ -107,6 +109,7 @@ class Record:
             "rule": rule,
             "message": message,
             "fault": {"action": self.fault[0], "source": self.fault[1]} if self.fault else None,
+            "duration_ms": round(self.duration * 1000, 3),
             "account": self.account,
             "body": body_summary(self.content_type, self.body_size, self.body_prefix),
         }
@@ -130,6 +133,11 @@ class Journal:
                 listener(record)
             except Exception:
                 log.exception("a journal listener failed")
+
+    def last_seq(self) -> int:
+        """The `seq` of the newest entry (0 when empty), without building any entry."""
+        with self._lock:
+            return self._records[-1].seq if self._records else 0
 
     def clear(self) -> None:
         with self._lock:
@@ -202,6 +210,7 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         record = scope[RECORD] = Record()
+        started = time.perf_counter()
 
         async def counting_receive() -> dict[str, Any]:
             message = await receive()
@@ -222,6 +231,7 @@ class JournalMiddleware:
             record.status = record.status or 500
             raise
         finally:
+            record.duration = time.perf_counter() - started
             self._finish(scope, record)
 
     def _finish(self, scope: dict[str, Any], record: Record) -> None:

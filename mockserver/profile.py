@@ -66,6 +66,7 @@ class Profile:
     webhook_timeout_seconds: float = 5.0
     webhook_retry_schedule: str = "5,30,120,600,3600"
     webhook_disable_after_failures: int = 50
+    cors_origins: str = ""  # browser origins allowed to call the public API (comma-separated)
     accounts: tuple[AccountSpec, ...] = field(default=())
 
     def replace(self, **changes: Any) -> Profile:
@@ -158,6 +159,28 @@ def _check(name: str, value: Any) -> None:
             or parts.fragment
         ):
             raise ProfileError(f"{name}: must be an absolute http(s) URL, got {value!r}")
+    if name == "cors_origins":
+        cors_origin_list(value)
+
+
+def cors_origin_list(value: str) -> tuple[str, ...]:
+    """The origins of the `cors_origins` knob: `*`, or `scheme://host[:port]` each (no path)."""
+    origins = tuple(part.strip().rstrip("/") for part in value.replace(" ", ",").split(","))
+    origins = tuple(origin for origin in origins if origin)
+    for origin in origins:
+        parts = urlsplit(origin)
+        if origin != "*" and (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
+            raise ProfileError(
+                f"cors_origins: {origin!r} is not an origin (scheme://host[:port], or *)"
+            )
+    return origins
 
 
 def _account(raw: Any, index: int) -> AccountSpec:

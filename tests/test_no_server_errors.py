@@ -30,6 +30,11 @@ PATHS = st.sampled_from(
         "/_mock/progression",
         "/_mock/public-api",
         "/_mock/state",
+        "/_mock/ui",
+        "/_mock/overview",
+        "/_mock/tasks?offset=1&limit=2&status=queued",
+        "/_mock/tasks/task_x/result.png",
+        "/_mock/accounts?offset=0",
     ]
 )
 HEADERS = st.fixed_dictionaries(
