@@ -58,6 +58,10 @@ class ControlPlane:
         made = self._send("POST", "/accounts", {"credits": 0, "key": key, "scopes": scopes})
         return key if made.status_code == 201 else None
 
+    def alias_webhook_host(self, host: str, to: str) -> bool:
+        """Ask the fake to deliver webhooks for `host` to `to` (False: it cannot)."""
+        return self._send("POST", "/webhooks/aliases", {"host": host, "to": to}).status_code == 201
+
     def lift_rate_limit(self, key: str) -> bool:
         """Let the key's account off the rate limit for this run (False: the fake cannot)."""
         lifted = self._send("PUT", f"/accounts/{key}/rate-limit", {"enabled": False})

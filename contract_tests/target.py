@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -194,10 +195,13 @@ def http_target(settings: Settings, journal: Journal, observations: Observations
     if receiver_url:
         receiver = KitReceiver()
         receiver.serve(settings.webhook_receiver_port)
-    elif probe == 200:  # a rivya-mock: a receiver on this machine, if it accepts local URLs
+    elif probe == 200:  # a rivya-mock: a receiver here, behind a public-looking URL it aliases
         receiver = KitReceiver()
         receiver.serve(0)
-        receiver_url = f"http://127.0.0.1:{receiver.port}/hook"
+        local = f"http://127.0.0.1:{receiver.port}"
+        host = urlsplit(IN_PROCESS_URL).hostname or ""
+        aliased = control.alias_webhook_host(host, local)
+        receiver_url = IN_PROCESS_URL if aliased else f"{local}/hook"
 
     def close() -> None:
         control.restore()

@@ -111,6 +111,8 @@ def banner(
         )
     if control_token:
         lines.append("Control plane: /_mock needs 'Authorization: Bearer <control token>'")
+    token = f"?token={quote(control_token, safe='')}" if control_token else ""
+    lines.append(f"Inspector: {url}/_mock/ui{token}")
     if webhook_urls == "local":
         lines.append("Webhooks: receivers on this machine are accepted (webhook_urls=local)")
     else:
@@ -118,8 +120,6 @@ def banner(
             "Webhooks: public https URLs only; --set webhook_urls=local accepts a receiver "
             "on this machine"
         )
-    token = f"?token={quote(control_token, safe='')}" if control_token else ""
-    lines.append(f"Inspector: {url}/_mock/ui{token}")
     return "\n".join(lines)
 
 

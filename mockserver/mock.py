@@ -372,6 +372,10 @@ class MockServer:
         match = {k: v for k, v in {"endpoint": endpoint, "event_type": event_type}.items() if v}
         return self.control.webhooks.add_fault({"action": action, "match": match, **fields})
 
+    def alias_webhook_host(self, host: str, to: str) -> dict[str, Any]:
+        """Deliveries to endpoints on `host` go to the base URL `to` (e.g. a local receiver)."""
+        return self.control.webhooks.add_alias(host, to)
+
     def webhook_faults(self) -> list[dict[str, Any]]:
         return self.control.webhooks.faults()
 

@@ -199,3 +199,19 @@ def test_reset_clears_webhooks(served, receiver):
     served.reset()
     assert served.webhook_endpoints() == [] and served.webhook_faults() == []
     assert control(served, "GET", "")["paused"] is False
+
+
+def test_an_alias_sends_a_public_hosts_deliveries_to_a_local_receiver(receiver):
+    from mockserver import Profile
+
+    mock = MockServer(Profile(), clock="manual")  # webhook_urls=public: only https URLs
+    client = mock.client()
+    subscribe(client, "https://hooks.example.com/hook")
+    port = receiver.url.split(":")[2].split("/")[0]
+    mock.alias_webhook_host("hooks.example.com", f"http://127.0.0.1:{port}")
+    generate(client)
+    mock.advance(4)
+    [got] = receiver.received
+    assert got.path == "/hook" and got.event["type"] == "generation.succeeded"
+    assert mock.webhook_deliveries()[0]["request"]["url"] == receiver.url
+    mock.stop()

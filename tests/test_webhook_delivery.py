@@ -257,3 +257,41 @@ def test_in_process_deliveries_go_through_the_given_transport():
     mock.advance(4)
     assert len(got) == 1
     mock.stop()
+
+
+def test_a_receiver_that_advances_the_clock_does_not_hang_the_fake():
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    got = []
+
+    async def hook(request):
+        got.append(await request.body())
+        mock.advance(1)  # from inside a delivery: must not wait for itself
+        return Response(status_code=200)
+
+    app = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    mock = MockServer(clock="manual", webhook_transport=httpx.ASGITransport(app=app))
+    client = mock.client()
+    subscribe(client, "http://receiver.test/hook")
+    generate(client)
+    mock.advance(4)
+    assert len(got) == 1
+    mock.stop()
+
+
+def test_a_public_name_resolving_to_a_local_address_is_not_sent_to(monkeypatch):
+    import mockserver.webhooks.delivery as delivery
+    from mockserver import Profile
+
+    monkeypatch.setattr(delivery, "resolve", lambda host, port: ["127.0.0.1"])
+    mock = MockServer(Profile(), clock="manual")  # webhook_urls=public
+    client = mock.client()
+    endpoint = subscribe(client, "https://rebinding.example.com/hook")
+    generate(client)
+    mock.advance(4)
+    [attempt] = deliveries(client, endpoint)[-1:]
+    assert attempt["status"] == "failed" and "non-public address" in attempt["error"]
+    assert mock.webhook_deliveries()[0]["response"] is None
+    mock.stop()

@@ -255,3 +255,30 @@ def test_banner_says_how_to_accept_local_receivers():
 
     assert "--set webhook_urls=local" in banner("http://x", "rvya_sk_k", 1)
     assert "webhook_urls=local" in banner("http://x", "rvya_sk_k", 1, webhook_urls="local")
+
+
+def test_openapi_document_describes_the_requests_sent_to_a_receiver(client):
+    document = client.get("/api/v1/openapi.json").json()
+    assert set(document["webhooks"]) == {
+        "generation.succeeded",
+        "generation.failed",
+        "webhook.test",
+    }
+    sent = document["webhooks"]["generation.succeeded"]["post"]
+    schema = sent["requestBody"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/WebhookEvent"}
+    assert {p["name"] for p in sent["parameters"]} == {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
+
+
+def test_without_a_seed_secrets_are_not_drawn_from_a_predictable_stream():
+    from mockserver.backend import Backend
+
+    first, second = Backend(), Backend()
+    assert first.webhooks.ids._rng is None  # the OS's generator, as spec §15 asks
+    assert first.webhooks.ids.new_secret() != second.webhooks.ids.new_secret()
+    seeded = [Backend(seed=4).webhooks.ids.new_secret() for _ in range(2)]
+    assert seeded[0] == seeded[1]  # with a seed, secrets repeat as ids do

@@ -15,6 +15,7 @@ from .bodies import UPLOAD_FORM, generation_request_components, upload_form_comp
 from .components import REF, schema_components
 from .operations import OPERATIONS, TAGS, Operation
 from .responses import responses_object
+from .webhooks import webhooks_object
 
 SECURITY_SCHEME = "bearerAuth"
 IDEMPOTENCY_KEY = {
@@ -95,6 +96,7 @@ def openapi_dict(profile: Profile | None = None, base_url: str = "") -> dict[str
         "security": [{SECURITY_SCHEME: []}],
         "tags": [{"name": name, "description": text} for name, text in TAGS.items()],
         "paths": _paths(profile),
+        "webhooks": webhooks_object(),
         "components": {
             "schemas": _components(profile.prompt_length_unit),
             "securitySchemes": {

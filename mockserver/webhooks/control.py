@@ -8,6 +8,7 @@ routes and `MockServer` both call it. Reset (a new backend) clears all of it.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import NotFound, ValidationFailed
 from .faults import WebhookFaultRule, parse_webhook_rule
@@ -97,6 +98,26 @@ class WebhookControl:
         self.store.release_held()
         self._wake()
         return {"released": True}
+
+    def add_alias(self, host: Any, to: Any) -> dict[str, Any]:
+        """Send deliveries for endpoints on `host` to the base URL `to` instead (e.g. a receiver
+        on this machine behind a public-looking https URL, under webhook_urls=public)."""
+        if not isinstance(host, str) or not host or "/" in host or ":" in host:
+            raise _invalid("host: must be a host name (no scheme, port or path)")
+        parts = urlsplit(to) if isinstance(to, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _invalid("to: must be an http(s) base URL, e.g. http://127.0.0.1:9000")
+        with self.store.lock:
+            self.store.aliases[host.lower().rstrip(".")] = f"{parts.scheme}://{parts.netloc}"
+        return self.aliases()
+
+    def aliases(self) -> dict[str, Any]:
+        return {"aliases": dict(self.store.aliases)}
+
+    def clear_aliases(self) -> dict[str, Any]:
+        with self.store.lock:
+            self.store.aliases.clear()
+        return self.aliases()
 
     def add_fault(self, rule: dict[str, Any] | WebhookFaultRule) -> dict[str, Any]:
         parsed = rule if isinstance(rule, WebhookFaultRule) else parse_webhook_rule(rule)

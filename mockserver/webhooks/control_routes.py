@@ -52,6 +52,19 @@ async def release(request: Request) -> Response:
     return json_response(_control(request).release())
 
 
+async def list_aliases(request: Request) -> Response:
+    return json_response(_control(request).aliases())
+
+
+async def add_alias(request: Request) -> Response:
+    body = await _body(request, {"host", "to"})
+    return json_response(_control(request).add_alias(body.get("host"), body.get("to")), 201)
+
+
+async def clear_aliases(request: Request) -> Response:
+    return json_response(_control(request).clear_aliases())
+
+
 async def list_faults(request: Request) -> Response:
     return json_response(_control(request).faults())
 
@@ -75,6 +88,9 @@ def webhook_control_routes() -> list[Route]:
         _route("/webhooks/pause", pause, "POST"),
         _route("/webhooks/resume", resume, "POST"),
         _route("/webhooks/release", release, "POST"),
+        _route("/webhooks/aliases", list_aliases, "GET"),
+        _route("/webhooks/aliases", add_alias, "POST"),
+        _route("/webhooks/aliases", clear_aliases, "DELETE"),
         _route("/webhooks/faults", list_faults, "GET"),
         _route("/webhooks/faults", add_fault, "POST"),
         _route("/webhooks/faults", clear_faults, "DELETE"),

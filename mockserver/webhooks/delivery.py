@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ipaddress
 import logging
+import socket
 import threading
 import time
 import weakref
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,6 +27,7 @@ from ..clock import format_timestamp
 from .endpoints import Delivery
 from .signing import signed_headers
 from .store import Webhooks
+from .urls import is_public_address
 from .views import event_body
 
 logger = logging.getLogger("rivya_mock.webhooks")
@@ -102,6 +106,12 @@ class Dispatcher:
         """Make every attempt due now, once, and return when all are made (not on the loop)."""
         backend = self._backend()
         if backend is None or (not backend.webhooks.endpoints and not self.running):
+            return
+        if threading.current_thread() is self._thread:
+            # called from a delivery (an in-process receiver advancing the clock): waiting for
+            # the loop we are on would never end, so the due attempts start and we return
+            assert self._loop is not None
+            self._loop.call_soon(self._launch_due)
             return
         self.start()
         assert self._loop is not None
@@ -230,9 +240,20 @@ class Dispatcher:
             secrets = [_bad_secret(s) for s in secrets]
         headers = signed_headers(secrets, delivery.event_id, timestamp, body)
         action = fault.action if fault is not None else None
-        status, error = await self._send(store, delivery, endpoint.url, headers, body, now, action)
+        url = store.route(endpoint.url)
+        refused = None
+        if (
+            url == endpoint.url
+            and self.transport is None
+            and store.profile.webhook_urls == "public"
+        ):
+            # DNS rebinding: a public name that points at this machine or its network
+            refused = await _resolves_locally(url)
+        status, error = await self._send(
+            store, delivery, url, headers, body, now, action, refused=refused
+        )
         if action == "duplicate":
-            await self._send(store, delivery, endpoint.url, headers, body, now, "duplicate (copy)")
+            await self._send(store, delivery, url, headers, body, now, "duplicate (copy)")
         store.finish(delivery, now, status, error)
         store.release_held(endpoint.id)
         self._poke()
@@ -246,12 +267,16 @@ class Dispatcher:
         body: bytes,
         now: float,
         fault: str | None,
+        *,
+        refused: str | None = None,
     ) -> tuple[int | None, str | None]:
         timeout = store.profile.webhook_timeout_seconds
         started = time.perf_counter()
         response: dict[str, Any] | None = None
         if fault == "receiver_down":
             status, error = None, "connection refused (fault: receiver down)"
+        elif refused is not None:
+            status, error = None, f"not sent: {refused}"
         else:
             try:
                 response = await asyncio.wait_for(self._post(url, headers, body), timeout)
@@ -334,6 +359,31 @@ class Dispatcher:
             elapsed_ms,
             f" [fault: {fault}]" if fault else "",
         )
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to (a module function, so tests can stand in for DNS)."""
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+async def _resolves_locally(url: str) -> str | None:
+    """Why a public endpoint's host must not be sent to, if it resolves to a local address."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host)
+        return None  # a literal address was checked when the endpoint was made
+    except ValueError:
+        pass
+    try:
+        addresses = await asyncio.to_thread(resolve, host, parts.port or 443)
+    except OSError:
+        return None  # the connection attempt will report it
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        if not is_public_address(address):
+            return f"host {host} resolves to a non-public address ({address})"
+    return None
 
 
 async def _warm_up() -> None:

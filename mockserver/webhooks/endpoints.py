@@ -22,24 +22,18 @@ SECRET_PREFIX = "whsec_"
 
 
 class IdMaker:
-    """Ids and secrets for webhooks from their own seeded stream, so that events created in the
-    background never shift the ids of tasks and files (drawn from the backend's stream).
+    """Ids and secrets for webhooks. Seeded, from their own stream, so that events created in the
+    background never shift the ids of tasks and files; unseeded, from `secrets` (spec §15), so
+    that no id seen gives away a signing secret."""
 
-    Without a seed (None) they come from `secrets`: a Mersenne Twister's outputs give away its
-    state, and with it every other account's ids and signing secrets (spec §15)."""
-
-    def __init__(self, seed: int | None) -> None:
-        self._rng = random.Random(f"{seed}:webhooks") if seed is not None else None
+    def __init__(self, seed: int, seeded: bool = True) -> None:
+        self._rng = random.Random(f"{seed}:webhooks") if seeded else None
 
     def _bytes(self, count: int) -> bytes:
-        return secrets.token_bytes(count) if self._rng is None else self._rng.randbytes(count)
+        return self._rng.randbytes(count) if self._rng is not None else secrets.token_bytes(count)
 
     def new_id(self, prefix: str) -> str:
-        if self._rng is None:
-            raw = secrets.token_bytes(15)
-        else:
-            raw = self._rng.getrandbits(120).to_bytes(15, "big")
-        return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
+        return f"{prefix}_{base64.b32encode(self._bytes(15)).decode('ascii').lower()}"
 
     def new_secret(self) -> str:
         """`whsec_` + base64 of 24 random bytes: the Standard Webhooks secret format."""
@@ -72,14 +66,14 @@ class Endpoint:
 
     def signing_secrets(self, now: float) -> list[str]:
         """The secrets a delivery at `now` is signed with: the current one first."""
-        secrets = [self.secret]
+        in_force = [self.secret]
         if (
             self.previous_secret is not None
             and self.rotated_at is not None
             and now < self.rotated_at + ROTATION_OVERLAP
         ):
-            secrets.append(self.previous_secret)
-        return secrets
+            in_force.append(self.previous_secret)
+        return in_force
 
     def subscribed(self, event_type: str) -> bool:
         return self.status == ACTIVE and event_type in self.event_types

@@ -12,6 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..clock import Clock
 from ..errors import NotFound, ValidationFailed
@@ -46,10 +47,10 @@ def _not_found(endpoint_id: str) -> NotFound:
 
 
 class Webhooks:
-    def __init__(self, profile: Profile, clock: Clock, seed: int, *, seeded: bool = True) -> None:
+    def __init__(self, profile: Profile, clock: Clock, seed: int, seeded: bool = True) -> None:
         self.profile = profile
         self.clock = clock
-        self.ids = IdMaker(seed if seeded else None)  # unseeded: ids and secrets from `secrets`
+        self.ids = IdMaker(seed, seeded)
         self.endpoints: dict[str, Endpoint] = {}
         self.events: dict[str, deque[Event]] = {}
         self.attempts: dict[str, deque[Delivery]] = {}
@@ -59,6 +60,8 @@ class Webhooks:
         self.faults = WebhookFaults(seed)
         self.paused = False
         self.sends: deque[dict[str, Any]] = deque(maxlen=MAX_SENDS_KEPT)
+        # control plane: deliveries to these hosts go to another base URL (like /etc/hosts)
+        self.aliases: dict[str, str] = {}
         self._seq = itertools.count()
         self.lock = threading.RLock()
 
@@ -277,6 +280,15 @@ class Webhooks:
                     if delivery.id == delivery_id:
                         return delivery
             return None
+
+    def route(self, url: str) -> str:
+        """Where a delivery to `url` is sent: the endpoint's URL, or its host's alias."""
+        parts = urlsplit(url)
+        to = self.aliases.get((parts.hostname or "").lower())
+        if to is None:
+            return url
+        base = urlsplit(to)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
     def release_held(self, endpoint_id: str | None = None) -> None:
         """Let held attempts go (after another attempt to their endpoint, or on request)."""
