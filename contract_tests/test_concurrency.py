@@ -98,11 +98,11 @@ def test_parallel_creates_with_one_key_make_one_task(target: Target, catalog: Ca
     accepted = _accepted(responses)
     target.budget.release(model.cost * (PARALLEL - min(1, len(accepted))))
     for response in responses:
-        # While the first is running, the others may wait or be refused: both are [decision]s.
+        # While the first is running, the others may wait (and replay) or be refused, with
+        # idempotency_conflict or a code of the target's own: [decision]s, observed.
         if not response.is_success:
-            assert error_code(response) == "idempotency_conflict", finding(
-                "a same-key create was refused with another error", response
-            )
+            assert 400 <= response.status_code < 500, finding("a same-key create failed", response)
+            target.api.observations.record("same_key_in_flight", error_code(response))
     ids = {t["id"] for t in accepted}
     assert len(ids) <= 1, f"one Idempotency-Key made {len(ids)} tasks: {sorted(ids)}"
     reserved_by(target, key, before, accepted[:1], "one key, one charge")

@@ -194,7 +194,9 @@ class Control:
                 "progression": backend.profile.progression,
                 "polls_per_state": backend.polls_per_state,
                 "chaos": self.faults.chaos,
-                "accounts": [account_json(backend, a) for a in _page(accounts, offset, limit)],
+                "accounts": [
+                    account_json(backend, a) for a in _page(list(accounts), offset, limit)
+                ],  # a list first: keys may be provisioned meanwhile on another thread
                 "tasks": [task_json(t, now) for t in _page(tasks.values(), offset, limit)],
                 "files": [file_json(f) for f in _page(files.values(), offset, limit)],
                 "forced_outcomes": [forced_json(f) for f in backend.forced_outcomes if f.count],

@@ -23,6 +23,8 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from .clock import format_timestamp
 
 CAPACITY = 1000
@@ -49,6 +51,8 @@ def shorten(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return value if len(value) <= SHORT_TEXT else value[:SHORT_TEXT] + "…"
     if isinstance(value, list):
+        if depth >= 3:
+            return "[…]"
         items = [shorten(v, depth + 1) for v in value[:5]]
         return items + [f"… {len(value) - 5} more"] if len(value) > 5 else items
     if isinstance(value, dict):
@@ -64,11 +68,21 @@ def body_summary(content_type: str, size: int, prefix: bytes) -> dict[str, Any] 
         return None
     summary: dict[str, Any] = {"bytes": size, "content_type": content_type or None}
     if "json" in content_type and size <= len(prefix):
-        try:
-            summary["json"] = shorten(json.loads(prefix))
-        except (ValueError, RecursionError):
-            summary["json"] = None
+        summary["json"] = _loads_for_display(prefix)
     return summary
+
+
+def _loads_for_display(raw: bytes) -> Any:
+    """The body's JSON shortened for display, or None: orjson first (the request log reads every
+    entry), the lenient standard library for what orjson refuses (NaN, huge numbers)."""
+    try:
+        return shorten(orjson.loads(raw))
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return shorten(json.loads(raw))
+    except (ValueError, RecursionError):
+        return None
 
 
 @dataclass(slots=True)
@@ -184,10 +198,10 @@ def record_of(scope: MutableMapping[str, Any]) -> Record:
 
 
 def _headers(scope: dict[str, Any], *names: bytes) -> dict[bytes, str]:
-    """The first value of each of `names` that the request has (one pass over the headers)."""
+    """The first value of each of `names` (lowercase, as ASGI servers give header names) that the
+    request has, in one pass over the headers."""
     found: dict[bytes, str] = {}
     for key, value in scope["headers"]:
-        key = key.lower()
         if key in names and key not in found:
             found[key] = value.decode("latin-1")
     return found

@@ -60,6 +60,11 @@ class _LingeringTransport:
     def __init__(self, transport: asyncio.Transport, protocol: FakeHttpProtocol) -> None:
         self._transport = transport
         self._protocol = protocol
+        # the hot calls, bound once (no __getattr__ on every request)
+        self.write = transport.write
+        self.pause_reading = transport.pause_reading
+        self.resume_reading = transport.resume_reading
+        self.get_extra_info = transport.get_extra_info
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
@@ -119,6 +124,11 @@ class FakeHttpProtocol(HttpToolsProtocol):
             )
             return
         super().data_received(data)
+        cycle = self.cycle
+        if cycle is not None and cycle.more_body and "receive" not in cycle.__dict__:
+            # The body is still coming: time its silences. A request whose body came whole with
+            # its headers (most of them) never pays for this; its task has not started yet.
+            cycle.receive = self._receive_for(cycle, cycle.receive)  # type: ignore[method-assign,assignment]
 
     def eof_received(self) -> None:
         if self.lingering:
@@ -140,18 +150,23 @@ class FakeHttpProtocol(HttpToolsProtocol):
         total = self._head_bytes + len(data)
         if total <= self.header_limit:
             self._head_bytes = total
-            self._tail = (self._tail + data)[-3:]
+            self._tail = data[-3:] if len(data) >= 3 else (self._tail + data)[-3:]
             return False
         within = (self._tail + data)[: len(self._tail) + self.header_limit - self._head_bytes]
         return _END_OF_HEAD not in within
 
     def _check_head(self) -> None:
-        """Every `body_timeout` seconds: has a header section been arriving for that long?"""
+        """Every `body_timeout` seconds: has a header section been arriving for that long, or
+        has a new connection sent nothing at all? (An answer under way is left alone.)"""
         if self.lingering or self._raw is None or self._raw.is_closing():
             return
+        busy = self.cycle is not None and not self.cycle.response_complete
         started = self._head_started
-        if started is not None and self.loop.time() - started >= self.body_timeout:
+        if not busy and started is not None and self.loop.time() - started >= self.body_timeout:
             self._refuse(408, f"headers: not received within {self.body_timeout:g} s")
+            return
+        if self.cycle is None and started is None:  # connected, and never said a word
+            self._close_now()
             return
         self._watch = self.loop.call_later(self.body_timeout, self._check_head)
 
@@ -214,10 +229,6 @@ class FakeHttpProtocol(HttpToolsProtocol):
             self._raw.close()
 
     # -- the body: silence and shutdown --------------------------------------------------------
-
-    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
-        setattr(cycle, "receive", self._receive_for(cycle, cycle.receive))  # noqa: B010
-        super()._start_asgi_task(cycle, app)
 
     def _receive_for(
         self, cycle: RequestResponseCycle, receive: Callable[[], Awaitable[Any]]

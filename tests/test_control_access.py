@@ -17,6 +17,7 @@ from mockserver.cli import main
 from mockserver.control_access import is_loopback, refusal
 
 TOKEN = "s3cret-control-token"
+pytest_plugins = ["pytester"]
 
 
 @pytest.mark.parametrize(
@@ -173,3 +174,25 @@ def test_control_body_is_refused_while_it_streams():
 def test_control_body_with_a_large_declared_length_is_refused_before_reading(client):
     response = client.post("/_mock/reset", content=b"{}", headers={"Content-Length": "300000000"})
     assert is_error(response, "validation_failed", 413)
+
+
+PLUGIN_WITH_A_TOKEN = """
+import httpx
+import pytest
+
+@pytest.fixture(scope="session")
+def rivya_mock_control_token():
+    return "plugin-token"
+
+def test_the_fixture_guards_mock_over_http(rivya_mock):
+    assert httpx.get(f"{rivya_mock.url}/_mock/state").status_code == 401
+    headers = {"Authorization": "Bearer plugin-token"}
+    assert httpx.get(f"{rivya_mock.url}/_mock/state", headers=headers).status_code == 200
+    assert rivya_mock.client(control=True).get("/_mock/clock").status_code == 200
+    assert rivya_mock.state()["tasks"] == []
+"""
+
+
+def test_the_plugin_passes_a_control_token_to_its_server(pytester):
+    pytester.makepyfile(PLUGIN_WITH_A_TOKEN)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

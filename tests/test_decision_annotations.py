@@ -48,3 +48,18 @@ def test_documented_parts_stay_asserted() -> None:
     assert len(errors) == 2
     envelope = {"error": {"code": "not_found", "message": "x", "requestId": "req_1", "extra": 1}}
     assert list(documented_validator("error.json").iter_errors(envelope))
+
+
+def test_no_schema_file_repeats_a_key() -> None:
+    """A repeated key (two marks merged into one object, say) would silently keep the last one."""
+    import json
+
+    from mockserver.schemas import schema_dir
+
+    def refuse_repeats(pairs: list[tuple[str, object]]) -> dict:
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+        return dict(pairs)
+
+    for path in sorted(schema_dir().rglob("*.json")):
+        json.loads(path.read_text("utf-8"), object_pairs_hook=refuse_repeats)

@@ -118,6 +118,7 @@ def test_journal_gives_the_declared_size_of_a_body_a_fault_refused(client):
 # -- what the journal keeps: plain data only (spec §15) ------------------------------------------
 
 SECRET_KEY = "rvya_sk_journal_secret_0042"
+JSON_TYPE = {"Content-Type": "application/json"}
 MALFORMED_JSON = [
     b'{"model": "gpt-image-2", "prompt": ',
     b'{"model": "gpt-image-2", "prompt": "\xff\xfe"}',
@@ -228,3 +229,21 @@ def test_journal_listeners_receive_each_record_as_plain_data(client):
     [record] = seen
     assert record.entry()["status"] == 202 and record.entry()["seq"] == 1
     assert all(plain(getattr(record, name)) for name in record.__slots__)
+
+
+def test_a_failing_listener_never_fails_the_request(client, caplog):
+    def broken(record):
+        raise RuntimeError("listener bug")
+
+    client.app.state.control.journal.listeners.append(broken)
+    assert create(client).status_code == 202
+    assert [e["status"] for e in journal(client)] == [202]
+    assert "journal listener failed" in caplog.text
+
+
+def test_a_deeply_nested_body_is_summarised_without_recursing(client):
+    deep = b"[" * 900 + b"]" * 900  # small enough to be summarised, deep enough to recurse
+    client.post("/api/v1/generations", content=deep, headers=auth() | JSON_TYPE)
+    response = client.get("/_mock/requests")
+    assert response.status_code == 200
+    assert response.json()[0]["body"]["json"] == [[["[…]"]]]

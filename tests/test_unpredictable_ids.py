@@ -127,3 +127,15 @@ def test_another_accounts_ids_cannot_be_predicted_from_400_task_ids():
     }
     assert task not in guesses and upload not in guesses
     client.close()
+
+
+def test_webhook_ids_and_signing_secrets_are_unpredictable_without_a_seed():
+    from mockserver.backend import Backend
+
+    seeded, unseeded = Backend(seed=3).webhooks.ids, Backend().webhooks.ids
+    seen = [seeded.new_id("whend") for _ in range(400)]
+    assert next_ids(seen, "whend", 2) == [seeded.new_id("whend") for _ in range(2)]
+    seen = [unseeded.new_id("whend") for _ in range(400)]
+    assert unseeded.new_id("whend") not in next_ids(seen, "whend", 4)
+    secret = unseeded.new_secret()
+    assert secret.startswith("whsec_") and secret != unseeded.new_secret()

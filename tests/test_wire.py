@@ -129,6 +129,11 @@ def test_headers_that_stop_arriving_are_408_and_closed():
         assert closed_by_server(sock)
 
 
+def test_a_connection_that_never_sends_a_byte_is_closed_after_the_timeout():
+    with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
+        assert closed_by_server(sock)
+
+
 def test_an_idle_keep_alive_connection_is_not_answered_408():
     with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
         sock.sendall(head("GET", "/api/v1/models"))
@@ -228,6 +233,7 @@ def test_a_dropped_connection_looks_the_same_to_the_client_every_time():
 def test_the_fake_stops_within_5_seconds_of_a_signal_with_a_stalled_upload(sig):
     process, url = start_cli()
     try:
+        assert httpx.get(f"{url}/api/v1/models").status_code == 200  # serving, not starting
         host, port = url.removeprefix("http://").rsplit(":", 1)
         with (
             socket.create_connection((host, int(port))) as stalled,
