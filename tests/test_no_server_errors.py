@@ -30,6 +30,12 @@ PATHS = st.sampled_from(
         "/_mock/progression",
         "/_mock/public-api",
         "/_mock/state",
+        "/_mock/webhooks",
+        "/_mock/webhooks/faults",
+        "/_mock/webhooks/aliases",
+        "/_mock/webhooks/deliveries",
+        "/_mock/webhooks/deliveries/whdel_x/redeliver",
+        "/_mock/webhooks/pause",
         "/_mock/ui",
         "/_mock/overview",
         "/_mock/tasks?offset=1&limit=2&status=queued",
@@ -74,6 +80,10 @@ KEYS = st.sampled_from(
         "url",
         "event_types",
         "status",
+        "action",
+        "match",
+        "host",
+        "to",
     ]
 )
 JSON_BODIES = st.recursive(

@@ -57,3 +57,10 @@ def test_the_dispatcher_starts_and_stops_with_the_server():
     assert dispatcher.running
     mock.stop()
     assert not dispatcher.running
+
+
+def test_the_lateness_bench_measures_every_task():
+    from bench.webhooks import lateness_ms
+
+    late = lateness_ms(tasks=3, processing_seconds=0.05)
+    assert len(late) == 3 and all(ms >= 0 for ms in late)
