@@ -160,6 +160,7 @@ class Fake:
             "mockserver",
             "--port",
             "0",
+            "--quiet",  # no request log: it would cost the fake CPU and flood the terminal
             "--set",
             "rate_limit_per_minute=0",
         ]

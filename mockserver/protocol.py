@@ -130,9 +130,17 @@ class FakeHttpProtocol(HttpToolsProtocol):
             # its headers (most of them) never pays for this; its task has not started yet.
             cycle.receive = self._receive_for(cycle, cycle.receive)  # type: ignore[method-assign,assignment]
 
-    def eof_received(self) -> None:
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        """The client will send nothing more. A whole request still being answered keeps the
+        connection open for its answer (then it closes); otherwise the connection closes."""
         if self.lingering:
             self._close_now()
+            return None
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body:
+            cycle.keep_alive = False
+            return True
+        return None
 
     def shutdown(self) -> None:
         """Server shutdown: answer a body still awaited now, stop lingering, close when idle."""

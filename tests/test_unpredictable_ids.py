@@ -9,11 +9,13 @@ output are pinned by the twist recurrence), and with it every id to come.
 from __future__ import annotations
 
 import base64
+import struct
 from collections.abc import Iterator
 
 import httpx
 
 from mockserver import Profile, create_app, in_process_client
+from mockserver.backend import Backend
 from mockserver.randomness import Streams
 
 MASK = 0xFFFFFFFF
@@ -129,13 +131,22 @@ def test_another_accounts_ids_cannot_be_predicted_from_400_task_ids():
     client.close()
 
 
-def test_webhook_ids_and_signing_secrets_are_unpredictable_without_a_seed():
-    from mockserver.backend import Backend
+def next_words(outputs: list[int], count: int) -> list[int]:
+    """The Mersenne Twister's next 32-bit outputs, from 624 (or more) whole ones in a row."""
+    state = [untemper(word) for word in outputs[-N:]]
+    for _ in range(count):
+        state.append(twist(state[-N], state[-N + 1], state[-N + M]))
+    return [temper(word) for word in state[N:]]
 
-    seeded, unseeded = Backend(seed=3).webhooks.ids, Backend().webhooks.ids
-    seen = [seeded.new_id("whend") for _ in range(400)]
-    assert next_ids(seen, "whend", 2) == [seeded.new_id("whend") for _ in range(2)]
-    seen = [unseeded.new_id("whend") for _ in range(400)]
-    assert unseeded.new_id("whend") not in next_ids(seen, "whend", 4)
-    secret = unseeded.new_secret()
-    assert secret.startswith("whsec_") and secret != unseeded.new_secret()
+
+def secret_words(secret: str) -> list[int]:
+    return list(struct.unpack("<6I", base64.b64decode(secret.removeprefix("whsec_"))))
+
+
+def test_webhook_signing_secrets_are_unpredictable_without_a_seed():
+    """Each secret shows six whole outputs: 104 of them give the generator away when seeded."""
+    for backend, predictable in ((Backend(seed=3), True), (Backend(), False)):
+        ids = backend.webhooks.ids
+        seen = [word for _ in range(110) for word in secret_words(ids.new_secret())]
+        coming = secret_words(ids.new_secret())
+        assert (next_words(seen, 6) == coming) is predictable

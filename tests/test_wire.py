@@ -180,6 +180,16 @@ def test_a_client_leaving_mid_body_is_journaled_as_such_with_no_traceback():
     assert not [r for r in records if r.exc_info], "a traceback was logged"
 
 
+def test_a_client_that_half_closes_after_its_request_still_gets_the_answer():
+    with served() as server, socket.create_connection(address(server)) as sock:
+        server.app.state.control.add_fault({"action": "latency", "latency_ms": 200})
+        sock.sendall(head("GET", "/api/v1/models"))
+        sock.shutdown(socket.SHUT_WR)
+        status, headers, _ = read_answer(sock)
+        assert status == 200 and headers["connection"] == "close"
+        assert closed_by_server(sock)
+
+
 # -- early errors read late --------------------------------------------------------------------
 
 

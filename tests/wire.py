@@ -66,9 +66,10 @@ def envelope_code(body: bytes) -> str:
 
 
 def start_cli(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """`rivya-mock --port 0 ARGS` in a subprocess; returns it and its base URL."""
+    """`rivya-mock --port 0 --quiet ARGS` in a subprocess (no request log to fill the unread
+    stderr pipe); returns it and its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", "0", *args],
+        [sys.executable, "-m", "mockserver", "--port", "0", "--quiet", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
