@@ -33,7 +33,11 @@ class IdMaker:
         return self._rng.randbytes(count) if self._rng is not None else secrets.token_bytes(count)
 
     def new_id(self, prefix: str) -> str:
-        return f"{prefix}_{base64.b32encode(self._bytes(15)).decode('ascii').lower()}"
+        if self._rng is None:
+            raw = secrets.token_bytes(15)
+        else:  # the same 120 bits a task id takes from the backend's stream
+            raw = self._rng.getrandbits(120).to_bytes(15, "big")
+        return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
 
     def new_secret(self) -> str:
         """`whsec_` + base64 of 24 random bytes: the Standard Webhooks secret format."""
