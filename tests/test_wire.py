@@ -260,6 +260,9 @@ def test_the_fake_stops_within_5_seconds_of_a_signal_with_a_stalled_upload(sig):
             )
             idle.sendall(b"GET /api/v1/mod")  # half a request line, then nothing
             time.sleep(0.3)
+            # one whole round trip after it, so that even a loaded server has read the stalled
+            # request's headers (a request it never read is not in flight, and is reset)
+            assert httpx.get(url + "/api/v1/models").status_code == 200
             process.send_signal(sig)
             took = wait_for_exit(process, 5.0)
             assert took is not None, "still running 5 s after the signal"
