@@ -66,3 +66,45 @@ def test_a_port_out_of_range_exits_2_naming_it(port):
     assert done.returncode == 2
     assert "--port" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _uploaded_png(served: MockServer) -> dict:
+    client = served.client()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    response = client.post("/api/v1/files", files={"file": ("a.png", png)}, data={"kind": "image"})
+    assert response.status_code == 201
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    "make_url",
+    [
+        lambda url: url[url.index("/cdn/") :],  # relative: no scheme, no host
+        lambda url: "ftp://files.example" + url[url.index("/cdn/") :],
+        lambda url: "//files.example" + url[url.index("/cdn/") :],
+    ],
+    ids=["relative", "ftp", "scheme-relative"],
+)
+def test_a_reference_url_must_be_an_absolute_http_url(served, make_url):
+    # §5: with reference_urls=uploaded the URL points at an uploaded file "whatever the host":
+    # a URL with no host (or not http/https) is no URL the real API could fetch (§1.1)
+    uploaded = _uploaded_png(served)
+    body = {
+        "model": "gpt-image-2",
+        "prompt": "a lighthouse",
+        "params": {"referenceMediaItems": [{"url": make_url(uploaded["url"]), "kind": "image"}]},
+    }
+    response = served.client().post("/api/v1/generations", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("params.referenceMediaItems[0].url:")
+
+
+def test_a_reference_url_on_another_host_still_names_the_upload(served):
+    uploaded = _uploaded_png(served)
+    url = "https://elsewhere.example" + uploaded["url"][uploaded["url"].index("/cdn/") :]
+    body = {
+        "model": "gpt-image-2",
+        "prompt": "a lighthouse",
+        "params": {"referenceMediaItems": [{"url": url, "kind": "image"}]},
+    }
+    assert served.client().post("/api/v1/generations", json=body).status_code == 202
