@@ -108,3 +108,23 @@ def test_a_reference_url_on_another_host_still_names_the_upload(served):
         "params": {"referenceMediaItems": [{"url": url, "kind": "image"}]},
     }
     assert served.client().post("/api/v1/generations", json=body).status_code == 202
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"model":"z-image","prompt":"\\ud800x"}', b'{"model":"z-image","prompt":"x","\\udc00":1}'],
+    ids=["in-a-value", "in-a-key"],
+)
+def test_a_lone_surrogate_body_leaves_the_request_log_readable(body):
+    # §15: malformed input leaves no lasting memory behind, and nothing answers 500: the log
+    # kept the body's JSON with the lone surrogate, and every later /_mock/requests was a 500
+    with MockServer(rate_limit_per_minute=0) as server:
+        client = server.client()
+        headers = {"Content-Type": "application/json"}
+        response = client.post("/api/v1/generations", content=body, headers=headers)
+        assert response.status_code == 400
+        log = client.get("/_mock/requests")
+        assert log.status_code == 200
+        (entry,) = log.json()
+        assert entry["error_code"] == "validation_failed"
+        assert entry["body"]["bytes"] == len(body)
