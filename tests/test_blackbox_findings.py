@@ -128,3 +128,25 @@ def test_a_lone_surrogate_body_leaves_the_request_log_readable(body):
         (entry,) = log.json()
         assert entry["error_code"] == "validation_failed"
         assert entry["body"]["bytes"] == len(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"outcome":"failed","prompt_contains":"\\ud800"}',
+        b'{"outcome":"failed","outcome":"succeeded"}',
+        b'{"outcome":"failed","processing_seconds":NaN}',
+    ],
+    ids=["lone-surrogate", "duplicate-key", "nan"],
+)
+def test_control_bodies_are_parsed_as_strictly_as_public_ones(body):
+    # §15: malformed input of any kind gets a clear error and leaves nothing behind; a lone
+    # surrogate in a control body was a 500 (and kept in the forced outcomes)
+    with MockServer() as server:
+        client = server.client()
+        headers = {"Content-Type": "application/json"}
+        response = client.post("/_mock/outcomes", content=body, headers=headers)
+        assert response.status_code == 400
+        assert set(response.json()) == {"error"}
+        assert response.json()["error"]["code"] == "validation_failed"
+        assert client.get("/_mock/outcomes").status_code == 200
