@@ -7,9 +7,8 @@ import threading
 from dataclasses import dataclass, field
 
 from .errors import ApiKeyExpired, ApiKeyInvalid, ApiKeyMissing, ApiKeyRevoked, ScopeDenied
-from .profile import ALL_SCOPES
+from .profile import ALL_SCOPES, KEY_PATTERN
 
-KEY_PATTERN = re.compile(r"rvya_sk_[A-Za-z0-9_-]{8,}")
 # `scheme token` around and between which HTTP whitespace (SP, HTAB) is ignored
 CREDENTIALS = re.compile(r"[ \t]*(\S*)[ \t]*(.*?)[ \t]*", re.DOTALL)
 # Auto-provisioned accounts are bounded: each costs ~1.6 KB with a 256-character key (account, key,

@@ -5,6 +5,7 @@ Each test names the rule it checks; each failed before its fix.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -150,3 +151,27 @@ def test_control_bodies_are_parsed_as_strictly_as_public_ones(body):
         assert set(response.json()) == {"error"}
         assert response.json()["error"]["code"] == "validation_failed"
         assert client.get("/_mock/outcomes").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("accounts", "named"),
+    [
+        ([{"key": "rvya_sk_x"}], "accounts[0].key"),
+        ([{"key": "rvya_sk_has space"}], "accounts[0].key"),
+        ([{"key": "rvya_sk_same_key_1"}, {"key": "rvya_sk_same_key_1"}], "accounts[1].key"),
+    ],
+    ids=["too-short", "not-the-key-alphabet", "duplicate"],
+)
+def test_a_profile_key_that_could_never_be_sent_or_is_repeated_exits_2(tmp_path, accounts, named):
+    # §3/§13: a malformed key is api_key_invalid, so a profile holding one (or holding a key
+    # twice, for two accounts) is a bad value: exit 2 naming it (both used to start)
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({"accounts": accounts}))
+    done = subprocess.run(
+        [sys.executable, "-m", "mockserver", "--port", "0", "-q", "--profile", str(profile)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert named in done.stderr
