@@ -38,7 +38,7 @@ def _whole(value: Any, name: str, low: int = 0) -> int:
 
 def _seconds(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e9:
-        raise _invalid(f"{name}: must be a number of seconds >= 0")
+        raise _invalid(f"{name}: must be a number of seconds, at least 0 and under 1e9")
     return float(value)
 
 

@@ -175,3 +175,14 @@ def test_a_profile_key_that_could_never_be_sent_or_is_repeated_exits_2(tmp_path,
     )
     assert done.returncode == 2
     assert named in done.stderr
+
+
+@pytest.mark.parametrize("seconds", [-1, 1e9, "1"])
+def test_a_refused_clock_advance_names_the_whole_rule(seconds):
+    # a validation message names the field and the rule: 1e9 was refused as "must be a number
+    # of seconds >= 0", which it is
+    with MockServer(clock="manual") as server:
+        response = server.client().post("/_mock/clock/advance", json={"seconds": seconds})
+        assert response.status_code == 400
+        message = response.json()["error"]["message"]
+        assert message == "seconds: must be a number of seconds, at least 0 and under 1e9"
