@@ -115,7 +115,9 @@ class Webhooks:
 
     def list_endpoints(self, account_id: str) -> list[Endpoint]:
         with self.lock:
-            return sorted(self._endpoints_of(account_id), key=lambda e: -e.created_at)
+            # newest first; endpoints made at the same instant (manual clock): the last made first
+            made = reversed(self._endpoints_of(account_id))  # dict order is creation order
+            return sorted(made, key=lambda e: -e.created_at)
 
     def get_endpoint(self, account_id: str, endpoint_id: str) -> Endpoint:
         endpoint = self.endpoints.get(endpoint_id)
