@@ -180,6 +180,7 @@ class Webhooks:
         with self.lock:
             endpoint = self._live(account_id, endpoint_id)
             now = self.clock.now()
+            self._settle_account(account_id, now)  # tasks that ended before are older events
             event = Event(
                 self.ids.new_id("evt"), account_id, TEST_EVENT, now, endpoint_id=endpoint.id
             )
