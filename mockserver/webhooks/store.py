@@ -271,6 +271,12 @@ class Webhooks:
         """A new attempt of the same event to the same endpoint, due now (control plane)."""
         with self.lock:
             endpoint = self.endpoints[delivery.endpoint_id]
+            if endpoint.status == REVOKED:  # §14: a revoked endpoint gets no deliveries
+                raise ValidationFailed(
+                    f"delivery {delivery.id!r}: its endpoint {endpoint.id!r} is revoked "
+                    "and gets no deliveries",
+                    rule="control_input",
+                )
             attempts = [d for d in self.attempts[endpoint.id] if d.event is delivery.event]
             number = max((d.attempt for d in attempts), default=0) + 1
             now = self.clock.now()
