@@ -370,10 +370,15 @@ class Webhooks:
         self._abandon_pending(endpoint, "abandoned: the endpoint was disabled")
 
     def _abandon_pending(self, endpoint: Endpoint, reason: str) -> None:
+        abandoned = set()
         for delivery in list(self.pending.values()):
             if delivery.endpoint_id == endpoint.id and not delivery.in_flight:
                 del self.pending[delivery.id]
                 delivery.status, delivery.error, delivery.next_attempt_at = FAILED, reason, None
+                abandoned.add((delivery.event_id, delivery.attempt - 1))
+        for earlier in self.attempts.get(endpoint.id, ()):  # they no longer promise a retry
+            if (earlier.event_id, earlier.attempt) in abandoned:
+                earlier.next_attempt_at = None
 
     def _forget_old_revoked(self, account_id: str) -> None:
         revoked = [e for e in self._endpoints_of(account_id) if e.status == REVOKED]
