@@ -26,7 +26,11 @@ PLAIN = {
     "examples": "--examples",
     "poll_timeout": "--poll-timeout",
     "poll_interval": "--poll-interval",
+    "hypothesis_db": "--hypothesis-db",
+    "webhook_receiver_url": "--webhook-receiver-url",
+    "webhook_receiver_port": "--webhook-receiver-port",
 }
+DEFAULTS: dict[str, Any] = {"poll_timeout": 600.0, "webhook_receiver_port": 8787}
 
 
 def _text(value: Any) -> str:
@@ -37,7 +41,7 @@ def command_line(settings: Settings, seed: int, config: pytest.Config) -> str:
     words = ["rivya-contract"]
     for name, flag in PLAIN.items():
         value = getattr(settings, name)
-        if value is not None and not (name == "poll_timeout" and value == 600.0):
+        if value is not None and value != DEFAULTS.get(name):
             words += [flag, shlex.quote(_text(value))]
     for name, (flag, env) in SECRETS.items():
         if getattr(settings, name):

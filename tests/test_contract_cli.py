@@ -86,6 +86,35 @@ def test_reproduce_reads_keys_back_from_the_environment() -> None:
     assert "--base-url https://rivya.ai --max-credits 20" in line and "-m 'not paid'" in line
 
 
+def test_reproduce_keeps_the_flags_that_decide_which_examples_run() -> None:
+    """The webhook receiver decides whether the delivery checks run or skip, and the Hypothesis
+    database which saved examples are replayed first: a rerun without them is another run."""
+    from contract_tests.options import Settings
+    from contract_tests.reproduce import command_line
+
+    class Config:
+        class option:
+            keyword = ""
+            markexpr = ""
+
+        def getoption(self, name: str, default: object = None) -> object:
+            return default
+
+    settings = Settings(
+        base_url="https://rivya.ai",
+        api_key="rvya_sk_secret_1234",
+        hypothesis_db="/tmp/kit db",
+        webhook_receiver_url="https://tunnel.example/hook",
+        webhook_receiver_port=9999,
+    )
+    words = shlex.split(command_line(settings, 3, Config()))  # type: ignore[arg-type]
+    assert words[words.index("--hypothesis-db") + 1] == "/tmp/kit db"
+    assert words[words.index("--webhook-receiver-url") + 1] == "https://tunnel.example/hook"
+    assert words[words.index("--webhook-receiver-port") + 1] == "9999"
+    default = command_line(Settings(base_url="https://rivya.ai", api_key="k"), 3, Config())  # type: ignore[arg-type]
+    assert "--webhook-receiver-port" not in default and "--poll-timeout" not in default
+
+
 def test_observations_hold_only_named_behaviours() -> None:
     result = contract_tests.run(
         ["--seed", "2", "--examples", "2", "-k", "test_files or test_catalog"]
