@@ -14,7 +14,6 @@ What uvicorn leaves open and spec §4/§15 close, per connection:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -27,6 +26,7 @@ from uvicorn.protocols.http.httptools_impl import (
 )
 
 from .errors import ValidationFailed
+from .responses import dump
 from .serializers import error_json
 
 HEADER_LIMIT = 64 * 1024  # bytes of request line and headers
@@ -197,7 +197,7 @@ class FakeHttpProtocol(HttpToolsProtocol):
         if self.cycle is not None and not self.cycle.response_complete:
             self._close_now()
             return
-        body = json.dumps(error_json("validation_failed", message, self.request_id())).encode()
+        body = dump(error_json("validation_failed", message, self.request_id()))
         head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
             head += [name, b": ", value, b"\r\n"]

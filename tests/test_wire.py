@@ -62,6 +62,7 @@ def test_a_header_section_over_64_kib_is_431_in_the_envelope():
         status, headers, body = read_answer(sock)
         assert status == 431 and headers["connection"] == "close"
         assert envelope_code(body) == "validation_failed"
+        assert body.startswith(b'{"error":{"code":"validation_failed","message":')  # as compact
         assert closed_by_server(sock)
 
 
