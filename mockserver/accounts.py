@@ -7,9 +7,10 @@ import threading
 from dataclasses import dataclass, field
 
 from .errors import ApiKeyExpired, ApiKeyInvalid, ApiKeyMissing, ApiKeyRevoked, ScopeDenied
-from .profile import ALL_SCOPES
+from .profile import ALL_SCOPES, KEY_PATTERN
 
-KEY_PATTERN = re.compile(r"rvya_sk_[A-Za-z0-9_-]{8,}")
+# `scheme token` around and between which HTTP whitespace (SP, HTAB) is ignored
+CREDENTIALS = re.compile(r"[ \t]*(\S*)[ \t]*(.*?)[ \t]*", re.DOTALL)
 # Auto-provisioned accounts are bounded: each costs ~1.6 KB with a 256-character key (account, key,
 # ledger entry, rate-limit bucket; measured), so ~16 MB at most; past the bound a new key is
 # api_key_invalid until a full reset. Keys longer than MAX_KEY_LENGTH are never provisioned.
@@ -36,8 +37,8 @@ def bearer_token(authorization: str | None) -> str:
     """The token of an `Authorization: Bearer …` header (scheme case-insensitive), or raise."""
     if authorization is None:
         raise ApiKeyMissing()
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
+    match = CREDENTIALS.fullmatch(authorization)
+    scheme, token = match.groups() if match else ("", "")
     if scheme.lower() != "bearer" or not token:
         raise ApiKeyMissing()
     return token

@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("directory", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"rivya-mock {package_version()}")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--port", type=port_number, default=8000, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=None, help="fixes ids, outcomes and faults")
     parser.add_argument("--profile", metavar="FILE", help="a JSON or TOML profile of knobs")
     parser.add_argument(
@@ -74,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="no request log (the banner still prints)"
     )
     return parser
+
+
+def port_number(text: str) -> int:
+    """A TCP port 0-65535 (0: any free one); anything else is a usage error (exit 2)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0-65535, got {port}")
+    return port
 
 
 def package_version() -> str:

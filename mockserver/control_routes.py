@@ -8,7 +8,6 @@ control token when one is set (`control_access`). Errors use the public envelope
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from .control_access import ControlGate
 from .errors import ValidationFailed
 from .inspector.routes import inspector_routes
 from .responses import declared_length, json_response
+from .validation import parse_json
 
 CONTROL_BODY_LIMIT = 100_000
 
@@ -56,10 +56,9 @@ async def _read_limited(request: Request) -> bytes:
 async def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
     """The JSON object sent (empty body = {}), holding only `allowed` fields."""
     raw = await _read_limited(request)
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except (ValueError, RecursionError):
-        raise ValidationFailed("body: must be JSON", rule="control_body") from None
+    # the public API's strict parser: no lone surrogates (which no JSON answer could carry
+    # back), duplicate keys, NaN or unbounded nesting
+    body = parse_json(raw) if raw.strip() else {}
     if not isinstance(body, dict):
         raise ValidationFailed("body: must be a JSON object", rule="control_body")
     unknown = set(body) - allowed

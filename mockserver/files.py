@@ -179,7 +179,11 @@ def file_durations(
 
 
 def referenced_file_id(url: str) -> str | None:
-    match = FILE_URL_ID.search(urlsplit(url).path + "/")
+    """The file id in an absolute http(s) URL's `/cdn/files/{fileId}/…` path, whatever the host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None  # a relative or non-web URL is nothing the real API could fetch
+    match = FILE_URL_ID.search(parts.path + "/")
     return match.group(1) if match else None
 
 

@@ -74,15 +74,18 @@ def body_summary(content_type: str, size: int, prefix: bytes) -> dict[str, Any] 
 
 def _loads_for_display(raw: bytes) -> Any:
     """The body's JSON shortened for display, or None: orjson first (the request log reads every
-    entry), the lenient standard library for what orjson refuses (NaN, huge numbers)."""
+    entry), the lenient standard library for what orjson refuses (NaN, huge numbers), but never
+    what the log could not then serve (lone surrogates)."""
     try:
         return shorten(orjson.loads(raw))
     except orjson.JSONDecodeError:
         pass
     try:
-        return shorten(json.loads(raw))
-    except (ValueError, RecursionError):
+        shown = shorten(json.loads(raw))
+        orjson.dumps(shown)  # the log is served as JSON, which a lone surrogate would break
+    except (ValueError, RecursionError, orjson.JSONEncodeError):
         return None
+    return shown
 
 
 @dataclass(slots=True)

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+# an API key as Rivya issues them (§3); anything else is api_key_invalid
+KEY_PATTERN = re.compile(r"rvya_sk_[A-Za-z0-9_-]{8,}")
 
 ALL_SCOPES = (
     "models:read",
@@ -183,6 +187,16 @@ def cors_origin_list(value: str) -> tuple[str, ...]:
     return origins
 
 
+def _accounts(raw: list[Any]) -> tuple[AccountSpec, ...]:
+    accounts = tuple(_account(item, i) for i, item in enumerate(raw))
+    seen: set[str] = set()
+    for index, account in enumerate(accounts):
+        if account.key in seen:
+            raise ProfileError(f"accounts[{index}].key: {account.key} is given twice")
+        seen.add(account.key)
+    return accounts
+
+
 def _account(raw: Any, index: int) -> AccountSpec:
     where = f"accounts[{index}]"
     if not isinstance(raw, dict):
@@ -191,8 +205,8 @@ def _account(raw: Any, index: int) -> AccountSpec:
     if unknown:
         raise ProfileError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     key = raw.get("key")
-    if not isinstance(key, str) or not key.startswith("rvya_sk_"):
-        raise ProfileError(f"{where}.key: must be a string starting with rvya_sk_")
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        raise ProfileError(f"{where}.key: must match {KEY_PATTERN.pattern}")
     credits = raw.get("credits", 1000)
     if isinstance(credits, bool) or not isinstance(credits, int) or credits < 0:
         raise ProfileError(f"{where}.credits: must be an integer >= 0")
@@ -215,7 +229,7 @@ def apply_knobs(profile: Profile, values: dict[str, Any]) -> Profile:
         if name == "accounts":
             if not isinstance(raw, list):
                 raise ProfileError("accounts: must be a list")
-            changes["accounts"] = tuple(_account(item, i) for i, item in enumerate(raw))
+            changes["accounts"] = _accounts(raw)
             continue
         if name not in KNOBS:
             raise ProfileError(f"unknown knob {name!r} (known: {', '.join(sorted(KNOBS))})")

@@ -81,6 +81,21 @@ def test_redeliver_sends_the_same_event_again_now(served, receiver):
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 
+def test_redeliver_refuses_a_revoked_endpoint(served, receiver):
+    """Spec §14: a revoked endpoint gets no deliveries, redelivery on request included."""
+    client = served.client()
+    endpoint = subscribe(client, receiver.url)
+    generate(client)
+    served.advance(4)
+    [first] = control(served, "GET", "/deliveries")
+    client.delete(f"/api/v1/webhooks/{endpoint['id']}")
+    again = httpx.post(f"{served.url}/_mock/webhooks/deliveries/{first['delivery_id']}/redeliver")
+    assert again.status_code == 400 and again.json()["error"]["code"] == "validation_failed"
+    assert endpoint["id"] in again.json()["error"]["message"]
+    assert len(receiver.received) == 1
+    assert len(control(served, "GET", "/deliveries")) == 1
+
+
 def test_pause_holds_attempts_until_resume(served, receiver):
     client = served.client()
     subscribe(client, receiver.url)

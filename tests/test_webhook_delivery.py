@@ -295,3 +295,42 @@ def test_a_public_name_resolving_to_a_local_address_is_not_sent_to(monkeypatch):
     assert attempt["status"] == "failed" and "non-public address" in attempt["error"]
     assert mock.webhook_deliveries()[0]["response"] is None
     mock.stop()
+
+
+def test_events_are_listed_newest_first_when_a_test_event_comes_before_anyone_looked(
+    mock, receiver
+):
+    """A task that ended while the account's only endpoint was disabled becomes its event when
+    someone looks; a test event sent later still lists first (its created_at is the newest)."""
+    client = mock.client()
+    endpoint = subscribe(client, receiver.url)
+    client.patch(f"/api/v1/webhooks/{endpoint['id']}", json={"status": "disabled"})
+    generate(client)
+    mock.advance(10)
+    client.post(f"/api/v1/webhooks/{endpoint['id']}/test")
+    listed = client.get("/api/v1/webhook-events").json()["data"]
+    assert [e["type"] for e in listed] == ["webhook.test", "generation.succeeded"]
+    assert [e["created_at"] for e in listed] == sorted(
+        (e["created_at"] for e in listed), reverse=True
+    )
+
+
+@pytest.mark.parametrize("stop", ["disable", "revoke"])
+def test_no_attempt_promises_a_retry_that_was_abandoned(mock, receiver, stop):
+    """A failed attempt's `next_attempt_at` names its retry; once that retry is abandoned (the
+    endpoint disabled or revoked) no attempt may still show a time for it."""
+    client = mock.client()
+    endpoint = subscribe(client, receiver.url)
+    receiver.statuses = [500]
+    generate(client)
+    mock.advance(4)
+    assert deliveries(client, endpoint)[1]["next_attempt_at"] is not None  # the retry is due
+    if stop == "disable":
+        client.patch(f"/api/v1/webhooks/{endpoint['id']}", json={"status": "disabled"})
+    else:
+        client.delete(f"/api/v1/webhooks/{endpoint['id']}")
+    attempts = deliveries(client, endpoint)
+    assert [d["status"] for d in attempts] == ["failed", "failed"]
+    assert [d["next_attempt_at"] for d in attempts] == [None, None]
+    mock.advance(60)
+    assert len(receiver.received) == 1

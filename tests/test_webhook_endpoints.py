@@ -55,6 +55,17 @@ def test_lists_are_newest_first(client, clock):
     assert [e["id"] for e in listed["data"]] == ids[::-1]
 
 
+def test_lists_are_newest_first_when_made_at_the_same_instant(client):
+    """On the manual clock endpoints made without an advance share `created_at`: the list still
+    puts the last one made first (a stable sort on the time alone listed them oldest first)."""
+    ids = [create_endpoint(client, name=f"n{i}").json()["id"] for i in range(3)]
+    listed = client.get("/api/v1/webhooks", headers=auth()).json()
+    assert [e["id"] for e in listed["data"]] == ids[::-1]
+    client.delete(f"/api/v1/webhooks/{ids[1]}", headers=auth())
+    listed = client.get("/api/v1/webhooks", headers=auth()).json()
+    assert [e["id"] for e in listed["data"]] == ids[::-1]
+
+
 def test_delete_revokes_but_keeps_the_endpoint_readable(client):
     endpoint = create_endpoint(client).json()
     revoked = client.delete(f"/api/v1/webhooks/{endpoint['id']}", headers=auth())

@@ -64,3 +64,28 @@ def test_the_lateness_bench_measures_every_task():
 
     late = lateness_ms(tasks=3, processing_seconds=0.05)
     assert len(late) == 3 and all(ms >= 0 for ms in late)
+
+
+def test_stopping_while_advance_waits_on_a_slow_receiver_answers_advance_in_the_envelope():
+    """Shutdown starts while `advance` waits for an attempt to a slow receiver: the dispatcher
+    stops at once and `advance` answers with the clock (uvicorn cancelled it after its grace
+    period, and its plain-text 500 "Internal Server Error" went out instead)."""
+    with Receiver() as slow:
+        slow.gate = threading.Event()
+        mock = MockServer(clock="manual", webhook_timeout_seconds=30).start()
+        client = mock.client()
+        subscribe(client, slow.url)
+        client.post("/api/v1/generations", json={"model": "z-image", "prompt": "x"})
+        answers = []
+
+        def advance():
+            answers.append(httpx.post(f"{mock.url}/_mock/clock/advance", json={"seconds": 4}))
+
+        waiting = threading.Thread(target=advance)
+        waiting.start()
+        assert len(slow.wait_for(1)) == 1  # the attempt is in flight; advance waits for it
+        mock.stop()
+        waiting.join(10)
+        [answer] = answers
+        assert answer.status_code == 200, answer.text
+        assert "epoch_seconds" in answer.json()

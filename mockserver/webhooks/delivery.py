@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import contextlib
 import ipaddress
 import logging
@@ -59,6 +60,7 @@ class Dispatcher:
         self._wake: asyncio.Event | None = None
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self._drains: set[asyncio.Task[None]] = set()  # `drain` calls waiting on the loop
         self._client: httpx.AsyncClient | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
@@ -90,8 +92,14 @@ class Dispatcher:
             if loop is None or thread is None or not thread.is_alive():
                 return
             self._stopping = True
-            loop.call_soon_threadsafe(self._poke)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._poke)
             thread.join(timeout)
+
+    def begin_stop(self) -> None:
+        """Stop as `stop` does, without waiting: the server calls it as its shutdown begins, so
+        a `drain` (an `advance` request) waiting on a slow receiver returns at once."""
+        self.stop(timeout=0)
 
     def wake(self) -> None:
         """Something may be due (a new endpoint, event or attempt): look now."""
@@ -116,7 +124,8 @@ class Dispatcher:
         self.start()
         assert self._loop is not None
         future = asyncio.run_coroutine_threadsafe(self._drain(), self._loop)
-        future.result(timeout)
+        with contextlib.suppress(concurrent.futures.CancelledError):  # the dispatcher stopped
+            future.result(timeout)
 
     def use_transport(self, transport: Any) -> None:
         """Deliver through `transport` from now on (restarts the dispatcher if it runs)."""
@@ -154,9 +163,9 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), self._nap())
                 self._wake.clear()
         finally:
-            for task in list(self._tasks):
+            for task in list(self._tasks) + list(self._drains):
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*self._tasks, *self._drains, return_exceptions=True)
             if self._client is not None:
                 await self._client.aclose()
 
@@ -199,7 +208,18 @@ class Dispatcher:
             task.add_done_callback(self._tasks.discard)
 
     async def _drain(self) -> None:
+        drain = asyncio.current_task()
+        assert drain is not None
+        self._drains.add(drain)
+        try:
+            await self._drain_due()
+        finally:
+            self._drains.discard(drain)
+
+    async def _drain_due(self) -> None:
         while True:
+            if self._stopping:
+                return
             self._launch_due()
             if not self._tasks:
                 return

@@ -115,7 +115,9 @@ class Webhooks:
 
     def list_endpoints(self, account_id: str) -> list[Endpoint]:
         with self.lock:
-            return sorted(self._endpoints_of(account_id), key=lambda e: -e.created_at)
+            # newest first; endpoints made at the same instant (manual clock): the last made first
+            made = reversed(self._endpoints_of(account_id))  # dict order is creation order
+            return sorted(made, key=lambda e: -e.created_at)
 
     def get_endpoint(self, account_id: str, endpoint_id: str) -> Endpoint:
         endpoint = self.endpoints.get(endpoint_id)
@@ -178,6 +180,7 @@ class Webhooks:
         with self.lock:
             endpoint = self._live(account_id, endpoint_id)
             now = self.clock.now()
+            self._settle_account(account_id, now)  # tasks that ended before are older events
             event = Event(
                 self.ids.new_id("evt"), account_id, TEST_EVENT, now, endpoint_id=endpoint.id
             )
@@ -268,6 +271,12 @@ class Webhooks:
         """A new attempt of the same event to the same endpoint, due now (control plane)."""
         with self.lock:
             endpoint = self.endpoints[delivery.endpoint_id]
+            if endpoint.status == REVOKED:  # §14: a revoked endpoint gets no deliveries
+                raise ValidationFailed(
+                    f"delivery {delivery.id!r}: its endpoint {endpoint.id!r} is revoked "
+                    "and gets no deliveries",
+                    rule="control_input",
+                )
             attempts = [d for d in self.attempts[endpoint.id] if d.event is delivery.event]
             number = max((d.attempt for d in attempts), default=0) + 1
             now = self.clock.now()
@@ -361,10 +370,15 @@ class Webhooks:
         self._abandon_pending(endpoint, "abandoned: the endpoint was disabled")
 
     def _abandon_pending(self, endpoint: Endpoint, reason: str) -> None:
+        abandoned = set()
         for delivery in list(self.pending.values()):
             if delivery.endpoint_id == endpoint.id and not delivery.in_flight:
                 del self.pending[delivery.id]
                 delivery.status, delivery.error, delivery.next_attempt_at = FAILED, reason, None
+                abandoned.add((delivery.event_id, delivery.attempt - 1))
+        for earlier in self.attempts.get(endpoint.id, ()):  # they no longer promise a retry
+            if (earlier.event_id, earlier.attempt) in abandoned:
+                earlier.next_attempt_at = None
 
     def _forget_old_revoked(self, account_id: str) -> None:
         revoked = [e for e in self._endpoints_of(account_id) if e.status == REVOKED]
