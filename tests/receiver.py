@@ -30,6 +30,7 @@ class Receiver:
         self.statuses: list[int] = []
         self.headers_out: dict[str, str] = {}
         self.gate: threading.Event | None = None
+        self.body_gate: threading.Event | None = None  # when set: headers at once, body after it
         self.arrived = threading.Condition()
         receiver = self
 
@@ -50,6 +51,12 @@ class Receiver:
                     self.send_header(name, value)
                 self.send_header("content-length", "2")
                 self.end_headers()
+                if receiver.body_gate is not None:  # the status now, the body later
+                    self.wfile.write(b"o")
+                    self.wfile.flush()
+                    receiver.body_gate.wait(10)
+                    self.wfile.write(b"k")
+                    return
                 self.wfile.write(b"ok")
 
             def log_message(self, *args: Any) -> None:

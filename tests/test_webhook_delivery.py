@@ -155,6 +155,19 @@ def test_no_answer_within_the_timeout_is_a_failure(receiver):
     mock.stop()
 
 
+def test_a_2xx_in_time_is_a_success_however_slowly_its_body_comes(receiver):
+    mock = MockServer(clock="manual", webhook_timeout_seconds=0.3)
+    client = mock.client()
+    endpoint = subscribe(client, receiver.url)
+    receiver.body_gate = threading.Event()
+    generate(client)
+    mock.advance(4)
+    receiver.body_gate.set()
+    first = deliveries(client, endpoint)[-1]
+    assert (first["status"], first["response_status"], first["error"]) == ("succeeded", 200, None)
+    mock.stop()
+
+
 def test_a_refused_connection_is_a_failure(mock):
     client = mock.client()
     endpoint = subscribe(client, "http://127.0.0.1:9/nobody")

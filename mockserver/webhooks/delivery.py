@@ -299,7 +299,7 @@ class Dispatcher:
             status, error = None, f"not sent: {refused}"
         else:
             try:
-                response = await asyncio.wait_for(self._post(url, headers, body), timeout)
+                response = await self._post(url, headers, body, timeout)
                 status, error = response["status"], None
                 if 300 <= status < 400:
                     error = f"redirect ({status}) not followed"
@@ -313,15 +313,27 @@ class Dispatcher:
         self._record(store, delivery, url, headers, body, now, fault, response, error, elapsed)
         return status, error
 
-    async def _post(self, url: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    async def _post(
+        self, url: str, headers: dict[str, str], body: bytes, timeout: float
+    ) -> dict[str, Any]:
+        """The receiver's answer. Its status must come within `timeout` (else TimeoutError); its
+        body is kept as far as it arrived by then: a 2xx in time is a success however slowly
+        the receiver writes the rest."""
         if self._client is None:  # a sync transport given by the user
-            return await asyncio.to_thread(self._post_sync, url, headers, body)
-        async with self._client.stream("POST", url, content=body, headers=headers) as answer:
+            sending = asyncio.to_thread(self._post_sync, url, headers, body)
+            return await asyncio.wait_for(sending, timeout)
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with contextlib.AsyncExitStack() as stack:
+            async with asyncio.timeout_at(deadline):
+                request = self._client.stream("POST", url, content=body, headers=headers)
+                answer = await stack.enter_async_context(request)
             kept = bytearray()
-            async for chunk in answer.aiter_raw():
-                kept += chunk[: RESPONSE_BODY_KEPT - len(kept)]
-                if len(kept) >= RESPONSE_BODY_KEPT:
-                    break
+            with contextlib.suppress(TimeoutError, httpx.HTTPError):
+                async with asyncio.timeout_at(deadline):
+                    async for chunk in answer.aiter_raw():
+                        kept += chunk[: RESPONSE_BODY_KEPT - len(kept)]
+                        if len(kept) >= RESPONSE_BODY_KEPT:
+                            break
             return _answer(answer, bytes(kept))
 
     def _post_sync(self, url: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
