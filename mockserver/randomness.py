@@ -21,8 +21,22 @@ _EVEN_BYTES = (_REQUEST_ID_ALPHABET * 4).encode("ascii").ljust(256, b"?")
 _UNEVEN = bytes(range(248, 256))
 
 
-def _base32_id(prefix: str, raw: bytes) -> str:
-    return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
+class IdStream:
+    """Ids and random bytes from one named stream of the seed, or from `secrets` without one."""
+
+    def __init__(self, seed: int | None, name: str) -> None:
+        self._rng = random.Random(f"{seed}:{name}") if seed is not None else None
+
+    def token_bytes(self, count: int) -> bytes:
+        return secrets.token_bytes(count) if self._rng is None else self._rng.randbytes(count)
+
+    def new_id(self, prefix: str) -> str:
+        """`prefix_` + 24 characters of lowercase base32 (`[a-z2-7]{24}`, 120 random bits)."""
+        if self._rng is None:
+            raw = secrets.token_bytes(15)
+        else:
+            raw = self._rng.getrandbits(120).to_bytes(15, "big")
+        return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
 
 
 class Streams:
@@ -31,18 +45,15 @@ class Streams:
         self.seed = secrets.randbits(63) if seed is None else seed
         self.outcomes = random.Random(f"{self.seed}:outcomes")
         self.faults = random.Random(f"{self.seed}:faults")
+        self.ids = IdStream(seed, "ids")
         if self.seeded:
-            self.ids = random.Random(f"{self.seed}:ids")
             self.requests = random.Random(f"{self.seed}:requests")
             self.secret = hashlib.sha256(f"rivya-mock:{self.seed}:secret".encode()).digest()
         else:
             self.secret = secrets.token_bytes(32)
 
     def new_id(self, prefix: str) -> str:
-        """`prefix_` + 24 characters of lowercase base32 (`[a-z2-7]{24}`, 120 random bits)."""
-        if self.seeded:
-            return _base32_id(prefix, self.ids.getrandbits(120).to_bytes(15, "big"))
-        return _base32_id(prefix, secrets.token_bytes(15))
+        return self.ids.new_id(prefix)
 
     def request_id(self) -> str:
         """`req_` + 24 characters of [A-Za-z0-9]."""

@@ -7,11 +7,10 @@ A delivery is one attempt to send one event to one endpoint; a retry is a new at
 from __future__ import annotations
 
 import base64
-import random
-import secrets
 from dataclasses import dataclass, field
 
 from ..generations import Task
+from ..randomness import IdStream
 
 ACTIVE, DISABLED, REVOKED = "active", "disabled", "revoked"
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
@@ -21,27 +20,17 @@ ROTATION_OVERLAP = 24 * 3600.0
 SECRET_PREFIX = "whsec_"
 
 
-class IdMaker:
+class IdMaker(IdStream):
     """Ids and secrets for webhooks. Seeded, from their own stream, so that events created in the
     background never shift the ids of tasks and files; unseeded, from `secrets` (spec §15), so
     that no id seen gives away a signing secret."""
 
     def __init__(self, seed: int, seeded: bool = True) -> None:
-        self._rng = random.Random(f"{seed}:webhooks") if seeded else None
-
-    def _bytes(self, count: int) -> bytes:
-        return self._rng.randbytes(count) if self._rng is not None else secrets.token_bytes(count)
-
-    def new_id(self, prefix: str) -> str:
-        if self._rng is None:
-            raw = secrets.token_bytes(15)
-        else:  # the same 120 bits a task id takes from the backend's stream
-            raw = self._rng.getrandbits(120).to_bytes(15, "big")
-        return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
+        super().__init__(seed if seeded else None, "webhooks")
 
     def new_secret(self) -> str:
         """`whsec_` + base64 of 24 random bytes: the Standard Webhooks secret format."""
-        return SECRET_PREFIX + base64.b64encode(self._bytes(24)).decode("ascii")
+        return SECRET_PREFIX + base64.b64encode(self.token_bytes(24)).decode("ascii")
 
 
 def secret_preview(secret: str) -> str:
