@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .accounts import bearer_token
 from .errors import ApiError, ApiKeyInvalid
+from .responses import header
 
 TOKEN_ENV = "RIVYA_MOCK_CONTROL_TOKEN"
 TOKEN_HINT = "The control plane needs Authorization: Bearer <control token>."
@@ -60,13 +61,6 @@ def control_authorized(expected: str | None, authorization: str | None) -> bool:
     except ApiError:
         return False
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
-def header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return value.decode("latin-1")
-    return None
 
 
 class ControlGate:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 
 from .journal import is_control_path
 from .profile import cors_origin_list
+from .responses import header
 
 EXPOSED = ("Retry-After", "Allow")
 
@@ -45,7 +45,7 @@ class PublicCors:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not is_control_path(scope["path"]):
             setting = scope["app"].state.backend.profile.cors_origins
-            origin = Headers(scope=scope).get("origin") if setting else None
+            origin = header(scope, b"origin") if setting else None
             if origin is not None:
                 cors = self._cors(setting)
                 if cors.is_allowed_origin(origin):
