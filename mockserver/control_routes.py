@@ -7,8 +7,6 @@ control token when one is set (`control_access`). Errors use the public envelope
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +19,7 @@ from .control_access import ControlGate
 from .errors import ValidationFailed
 from .inspector.routes import inspector_routes
 from .responses import declared_length, json_response
+from .routing import one_route_per_path, route
 from .validation import parse_json
 
 CONTROL_BODY_LIMIT = 100_000
@@ -211,64 +210,33 @@ async def set_rate_limit(request: Request) -> Response:
     return json_response(_control(request).set_rate_limit(account, _field(body, "enabled")))
 
 
-def _route(path: str, endpoint: Callable, method: str) -> Route:
-    route = Route(path, endpoint, methods=[method])
-    route.methods = {method}  # no automatic HEAD, as on the public routes
-    return route
-
-
 def control_routes() -> list[Route]:
     return [
-        _route("/reset", reset, "POST"),
-        _route("/state", state, "GET"),
-        _route("/accounts", create_account, "POST"),
-        _route("/accounts/{account}/keys", add_key, "POST"),
-        _route("/accounts/{account}/credits", set_balance, "PUT"),
-        _route("/accounts/{account}/rate-limit", set_rate_limit, "PUT"),
-        _route("/keys/{key}", update_key, "PATCH"),
-        _route("/clock", get_clock, "GET"),
-        _route("/clock/advance", advance_clock, "POST"),
-        _route("/progression", set_progression, "POST"),
-        _route("/tasks/{task_id}", get_task, "GET"),
-        _route("/tasks/{task_id}/progression", set_progression, "POST"),
-        _route("/tasks/{task_id}/outcome", set_task_outcome, "POST"),
-        _route("/tasks/{task_id}/complete", complete_task, "POST"),
-        _route("/outcomes", force_outcomes, "POST"),
-        _route("/outcomes", forced_outcomes, "GET"),
-        _route("/public-api", set_public_api, "POST"),
-        _route("/requests", list_requests, "GET"),
-        _route("/requests", clear_requests, "DELETE"),
-        _route("/faults", list_faults, "GET"),
-        _route("/faults", add_fault, "POST"),
-        _route("/faults", clear_faults, "DELETE"),
-        _route("/chaos", set_chaos, "POST"),
+        route("/reset", reset, "POST"),
+        route("/state", state, "GET"),
+        route("/accounts", create_account, "POST"),
+        route("/accounts/{account}/keys", add_key, "POST"),
+        route("/accounts/{account}/credits", set_balance, "PUT"),
+        route("/accounts/{account}/rate-limit", set_rate_limit, "PUT"),
+        route("/keys/{key}", update_key, "PATCH"),
+        route("/clock", get_clock, "GET"),
+        route("/clock/advance", advance_clock, "POST"),
+        route("/progression", set_progression, "POST"),
+        route("/tasks/{task_id}", get_task, "GET"),
+        route("/tasks/{task_id}/progression", set_progression, "POST"),
+        route("/tasks/{task_id}/outcome", set_task_outcome, "POST"),
+        route("/tasks/{task_id}/complete", complete_task, "POST"),
+        route("/outcomes", force_outcomes, "POST"),
+        route("/outcomes", forced_outcomes, "GET"),
+        route("/public-api", set_public_api, "POST"),
+        route("/requests", list_requests, "GET"),
+        route("/requests", clear_requests, "DELETE"),
+        route("/faults", list_faults, "GET"),
+        route("/faults", add_fault, "POST"),
+        route("/faults", clear_faults, "DELETE"),
+        route("/chaos", set_chaos, "POST"),
         *inspector_routes(),  # the page at /_mock/ui and the paged reads it polls
     ]
-
-
-def one_route_per_path(routes: list[Route]) -> list[Route]:
-    """Routes sharing a path merged into one that dispatches on the method, so that a wrong
-    method's 405 names every allowed method in `Allow` (Starlette stops at the first partial)."""
-    by_path: dict[str, list[Route]] = {}
-    for route in routes:
-        by_path.setdefault(route.path, []).append(route)
-    merged = []
-    for path, group in by_path.items():
-        if len(group) == 1 or not all(inspect.isfunction(r.endpoint) for r in group):
-            merged.extend(group)  # (an ASGI app as endpoint is left as it is)
-            continue
-        handlers = {method: route.endpoint for route in group for method in route.methods or ()}
-
-        async def dispatch(request: Request, handlers: dict[str, Callable] = handlers) -> Response:
-            handler = handlers[request.method]
-            if inspect.iscoroutinefunction(handler):
-                return await handler(request)
-            return await run_in_threadpool(handler, request)  # as Route does for a plain function
-
-        route = Route(path, dispatch, methods=list(handlers))
-        route.methods = set(handlers)  # no automatic HEAD
-        merged.append(route)
-    return merged
 
 
 def control_mount() -> Mount:

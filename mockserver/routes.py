@@ -35,6 +35,7 @@ from .responses import (
     json_response,
     read_json_body,
 )
+from .routing import route
 from .serializers import credits_json, file_json, models_list_json, task_json
 from .validation import parse_json, validate_generation
 
@@ -243,21 +244,15 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
-def _route(path: str, endpoint: Callable, method: str) -> Route:
-    route = Route(path, endpoint, methods=[method])
-    route.methods = {method}  # no automatic HEAD: the API does not serve it
-    return route
-
-
 def public_routes() -> list[Route]:
     return [
-        _route("/api/v1/models", list_models, "GET"),
-        _route("/api/v1/generations", create_generation, "POST"),
-        _route("/api/v1/generations/{task_id}", get_generation, "GET"),
-        _route("/api/v1/files", upload_file, "POST"),
-        _route("/api/v1/files/{file_id}", get_file, "GET"),
-        _route("/api/v1/credits", get_credits, "GET"),
-        _route("/api/v1/openapi.json", get_openapi, "GET"),
-        _route("/cdn/results/{task_id}/{index}.png", get_result_image, "GET"),
-        _route("/cdn/files/{file_id}/{name}", get_file_content, "GET"),
+        route("/api/v1/models", list_models, "GET"),
+        route("/api/v1/generations", create_generation, "POST"),
+        route("/api/v1/generations/{task_id}", get_generation, "GET"),
+        route("/api/v1/files", upload_file, "POST"),
+        route("/api/v1/files/{file_id}", get_file, "GET"),
+        route("/api/v1/credits", get_credits, "GET"),
+        route("/api/v1/openapi.json", get_openapi, "GET"),
+        route("/cdn/results/{task_id}/{index}.png", get_result_image, "GET"),
+        route("/cdn/files/{file_id}/{name}", get_file_content, "GET"),
     ]

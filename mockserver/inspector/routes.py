@@ -19,6 +19,7 @@ from ..control_access import control_authorized
 from ..errors import ApiKeyInvalid, ValidationFailed
 from ..images import png, result_size
 from ..responses import json_response
+from ..routing import route
 from .views import account_page, overview, task_page
 
 
@@ -111,17 +112,11 @@ async def result_image(request: Request) -> Response:
 # thread pool, so a filtered scan of many tasks never stalls the event loop that serves the API.
 
 
-def _route(path: str, endpoint: Any) -> Route:
-    route = Route(path, endpoint, methods=["GET"])
-    route.methods = {"GET"}  # no automatic HEAD, as everywhere else
-    return route
-
-
 def inspector_routes() -> list[Route]:
     return [
-        _route("/ui", inspector_page),
-        _route("/overview", get_overview),
-        _route("/tasks", list_tasks),
-        _route("/accounts", list_accounts),
-        _route("/tasks/{task_id}/result.png", result_image),
+        route("/ui", inspector_page, "GET"),
+        route("/overview", get_overview, "GET"),
+        route("/tasks", list_tasks, "GET"),
+        route("/accounts", list_accounts, "GET"),
+        route("/tasks/{task_id}/result.png", result_image, "GET"),
     ]

@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..control_routes import _body, _query, _route
+from ..control_routes import _body, _query
 from ..responses import json_response
+from ..routing import route
 from .control import WebhookControl
 from .faults import FIELDS
 
@@ -81,17 +82,17 @@ async def clear_faults(request: Request) -> Response:
 def webhook_control_routes() -> list[Route]:
     """Mounted at `/_mock/webhooks`."""
     return [
-        _route("/webhooks", state, "GET"),
-        _route("/webhooks/deliveries", list_deliveries, "GET"),
-        _route("/webhooks/deliveries/{delivery_id}/redeliver", redeliver, "POST"),
-        _route("/webhooks/endpoints", list_endpoints, "GET"),
-        _route("/webhooks/pause", pause, "POST"),
-        _route("/webhooks/resume", resume, "POST"),
-        _route("/webhooks/release", release, "POST"),
-        _route("/webhooks/aliases", list_aliases, "GET"),
-        _route("/webhooks/aliases", add_alias, "POST"),
-        _route("/webhooks/aliases", clear_aliases, "DELETE"),
-        _route("/webhooks/faults", list_faults, "GET"),
-        _route("/webhooks/faults", add_fault, "POST"),
-        _route("/webhooks/faults", clear_faults, "DELETE"),
+        route("/webhooks", state, "GET"),
+        route("/webhooks/deliveries", list_deliveries, "GET"),
+        route("/webhooks/deliveries/{delivery_id}/redeliver", redeliver, "POST"),
+        route("/webhooks/endpoints", list_endpoints, "GET"),
+        route("/webhooks/pause", pause, "POST"),
+        route("/webhooks/resume", resume, "POST"),
+        route("/webhooks/release", release, "POST"),
+        route("/webhooks/aliases", list_aliases, "GET"),
+        route("/webhooks/aliases", add_alias, "POST"),
+        route("/webhooks/aliases", clear_aliases, "DELETE"),
+        route("/webhooks/faults", list_faults, "GET"),
+        route("/webhooks/faults", add_fault, "POST"),
+        route("/webhooks/faults", clear_faults, "DELETE"),
     ]

@@ -8,13 +8,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from ..accounts import ApiKey
 from ..backend import Backend
 from ..errors import ValidationFailed
 from ..responses import json_response, read_json_body
-from ..routes import Operation, api_operation
+from ..routes import api_operation
+from ..routing import one_route_per_path, route
 from ..schemas import first_error
 from ..validation import parse_json
 from .urls import check_webhook_url
@@ -119,30 +119,18 @@ async def list_events(request: Request, backend: Backend, key: ApiKey | None) ->
     return json_response(list_json([event_json(e) for e in events]))
 
 
-class _Methods:
-    """An ASGI app that hands each request to the Operation of its method."""
-
-    def __init__(self, operations: dict[str, Operation]) -> None:
-        self.operations = operations
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.operations[scope["method"]](scope, receive, send)
-
-
-def _resource(path: str, operations: dict[str, Operation]) -> Route:
-    """One route per path, so that a wrong method's 405 lists every allowed one in `Allow`."""
-    route = Route(path, _Methods(operations), methods=list(operations))
-    route.methods = set(operations)  # no automatic HEAD
-    return route
-
-
 def webhook_routes() -> list[Route]:
     one = "/api/v1/webhooks/{endpoint_id}"
-    return [
-        _resource("/api/v1/webhooks", {"GET": list_endpoints, "POST": create_endpoint}),
-        _resource(one, {"GET": get_endpoint, "PATCH": update_endpoint, "DELETE": revoke_endpoint}),
-        _resource(one + "/rotate-secret", {"POST": rotate_secret}),
-        _resource(one + "/deliveries", {"GET": list_deliveries}),
-        _resource(one + "/test", {"POST": send_test_event}),
-        _resource("/api/v1/webhook-events", {"GET": list_events}),
-    ]
+    return one_route_per_path(
+        [
+            route("/api/v1/webhooks", list_endpoints, "GET"),
+            route("/api/v1/webhooks", create_endpoint, "POST"),
+            route(one, get_endpoint, "GET"),
+            route(one, update_endpoint, "PATCH"),
+            route(one, revoke_endpoint, "DELETE"),
+            route(one + "/rotate-secret", rotate_secret, "POST"),
+            route(one + "/deliveries", list_deliveries, "GET"),
+            route(one + "/test", send_test_event, "POST"),
+            route("/api/v1/webhook-events", list_events, "GET"),
+        ]
+    )
