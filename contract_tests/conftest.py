@@ -23,6 +23,7 @@ from .options import Settings, add_options, read_settings
 from .polling import finish_open_tasks
 from .report import Report
 from .target import APP_FACTORY, Target, fake_target, http_target
+from .usage import version
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -128,19 +129,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     s = kit.settings
     budget = f"{s.max_credits} credits" if s.max_credits is not None else "unlimited"
     return [
-        f"rivya-contract {kit_version()}: target {s.base_url or 'built-in fake (in-process)'}",
+        f"rivya-contract {version()}: target {s.base_url or 'built-in fake (in-process)'}",
         f"rivya-contract: budget {budget} (--max-credits), seed {kit.seed} (--seed), "
         f"Hypothesis database {kit.hypothesis_db}",
     ]
-
-
-def kit_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("rivya-mock")
-    except PackageNotFoundError:
-        return "(not installed)"
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 
-ROLE_CREDITS = {"second": 1000, "empty": 0, "revoked": 1000, "free": 1_000_000, "tight": 0}
+MAIN_CREDITS = 1_000_000  # the kit's own accounts on a fake: enough never to be the limit
+ROLE_CREDITS = {"second": 1000, "empty": 0, "revoked": 1000, "free": MAIN_CREDITS, "tight": 0}
 
 
 class ControlPlane:

@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from mockserver.schemas import BASE_URI, load_schemas
+from mockserver.schemas import BASE_URI, load_schemas, tolerant_validator
 
 MARK = "x-rivya-decision"
 # What a marked subschema keeps besides its type: what names it, never what it asserts.
@@ -44,17 +44,6 @@ def _documented(node: Any) -> Any:
     return node
 
 
-def _open(node: Any) -> Any:
-    """Extra fields allowed, nothing else changed: the whole shape, decisions included."""
-    if isinstance(node, dict):
-        return {
-            k: _open(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)
-        }
-    if isinstance(node, list):
-        return [_open(v) for v in node]
-    return node
-
-
 def decision_points() -> list[tuple[str, str, str]]:
     """Every marked place: (schema file, JSON pointer, the reason it gives)."""
     found: list[tuple[str, str, str]] = []
@@ -75,12 +64,9 @@ def decision_points() -> list[tuple[str, str, str]]:
 
 
 @functools.cache
-def _registry(view: str) -> tuple[dict[str, Any], Registry]:
+def _registry() -> tuple[dict[str, Any], Registry]:
     schemas = load_schemas()
-    if view == "documented":
-        made = {n: s if n in EXACT_SCHEMAS else _documented(s) for n, s in schemas.items()}
-    else:
-        made = {n: _open(s) for n, s in schemas.items()}
+    made = {n: s if n in EXACT_SCHEMAS else _documented(s) for n, s in schemas.items()}
     registry = Registry().with_resources(
         (BASE_URI + name, Resource.from_contents(schema)) for name, schema in made.items()
     )
@@ -90,12 +76,10 @@ def _registry(view: str) -> tuple[dict[str, Any], Registry]:
 @functools.cache
 def documented_validator(name: str) -> Draft202012Validator:
     """What the docs state about a response: asserted."""
-    schemas, registry = _registry("documented")
+    schemas, registry = _registry()
     return Draft202012Validator(schemas[name], registry=registry)
 
 
-@functools.cache
 def whole_shape_validator(name: str) -> Draft202012Validator:
     """The documented shape plus the fake's [decision]s (extra fields allowed): observed."""
-    schemas, registry = _registry("whole")
-    return Draft202012Validator(schemas[name], registry=registry)
+    return tolerant_validator(name)

@@ -16,7 +16,7 @@ from mockserver.profile import AccountSpec, Profile
 
 from .api import Api
 from .budget import Budget
-from .control import ControlPlane
+from .control import MAIN_CREDITS, ROLE_CREDITS, ControlPlane
 from .journal import Journal
 from .observations import Observations
 from .options import Settings
@@ -24,7 +24,6 @@ from .webhook_receiver import IN_PROCESS_URL, KitReceiver
 
 AppFactory = Callable[[Profile, ManualClock], Any]
 
-MAIN_CREDITS = 1_000_000
 # Where `contract_tests.run(app_factory=…)` leaves the factory of the app to test in-process.
 APP_FACTORY = pytest.StashKey[AppFactory]()
 
@@ -75,7 +74,6 @@ class Target:
     keys: Keys
     budget: Budget
     pacer: ManualPacer | ControlPacer | SleepPacer
-    control_plane: bool
     description: str
     poll_timeout: float
     close: Callable[[], None]
@@ -85,6 +83,11 @@ class Target:
     # Where webhook deliveries can be received (None: the delivery checks are skipped).
     receiver: KitReceiver | None = None
     receiver_url: str | None = None
+
+    @property
+    def control_plane(self) -> bool:
+        """Whether the target's control plane is the kit's to use."""
+        return self.control is not None
 
 
 def fake_profile() -> tuple[Profile, Keys]:
@@ -97,10 +100,10 @@ def fake_profile() -> tuple[Profile, Keys]:
         auto_provision_keys=False,
         accounts=(
             AccountSpec(main, credits=MAIN_CREDITS),
-            AccountSpec(second, credits=1000),
-            AccountSpec(empty, credits=0),
-            AccountSpec(revoked, credits=1000, revoked=True),
-            AccountSpec(free, credits=MAIN_CREDITS),
+            AccountSpec(second, credits=ROLE_CREDITS["second"]),
+            AccountSpec(empty, credits=ROLE_CREDITS["empty"]),
+            AccountSpec(revoked, credits=ROLE_CREDITS["revoked"], revoked=True),
+            AccountSpec(free, credits=ROLE_CREDITS["free"]),
         ),
     )
     return profile, Keys(main, second, empty, revoked, free)
@@ -139,7 +142,6 @@ def fake_target(
         keys=keys,
         budget=Budget(settings.max_credits),
         pacer=ManualPacer(clock),
-        control_plane=True,
         description="built-in fake (in-process, manual clock)",
         poll_timeout=settings.poll_timeout,
         close=close,
@@ -183,7 +185,8 @@ def http_target(settings: Settings, journal: Journal, observations: Observations
     probe = control.probe()
     keys = _given_keys(settings)
     pacer: ControlPacer | SleepPacer = SleepPacer(settings.poll_interval)
-    if probe == 200:
+    found = probe == 200
+    if found:
         keys, note = _use_control_plane(control, client, keys)
         pacer = ControlPacer(control)
     elif probe in (401, 403):
@@ -195,7 +198,7 @@ def http_target(settings: Settings, journal: Journal, observations: Observations
     if receiver_url:
         receiver = KitReceiver()
         receiver.serve(settings.webhook_receiver_port)
-    elif probe == 200:  # a rivya-mock: a receiver here, behind a public-looking URL it aliases
+    elif found:  # a rivya-mock: a receiver here, behind a public-looking URL it aliases
         receiver = KitReceiver()
         receiver.serve(0)
         local = f"http://127.0.0.1:{receiver.port}"
@@ -214,12 +217,11 @@ def http_target(settings: Settings, journal: Journal, observations: Observations
         keys=keys,
         budget=Budget(settings.max_credits),
         pacer=pacer,
-        control_plane=probe == 200,
-        description=f"{settings.base_url}" + (" (control plane found)" if probe == 200 else ""),
+        description=f"{settings.base_url}" + (" (control plane found)" if found else ""),
         poll_timeout=settings.poll_timeout,
         close=close,
         control_note=note,
-        control=control if probe == 200 else None,
+        control=control if found else None,
         receiver=receiver,
         receiver_url=receiver_url,
     )
