@@ -54,7 +54,9 @@ def _references(raw: Any, file_kinds: Any) -> References | None:
     limit = _find(raw, LIMIT_NAMES)
     kinds = _find(raw, ("kinds", "file_kinds", "media_kinds"))
     if not isinstance(kinds, list) and isinstance(raw, dict):
-        kinds = [k for k in ("image", "video", "audio") if k in raw or k in raw.get("limits", {})]
+        limits = raw.get("limits")
+        limits = limits if isinstance(limits, dict) else {}
+        kinds = [k for k in ("image", "video", "audio") if k in raw or k in limits]
     if not kinds and isinstance(file_kinds, list):
         kinds = file_kinds
     readable = isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0
