@@ -49,3 +49,15 @@ def scope_list(value: Any) -> tuple[str, ...]:
 
 def page(items: Iterable[Any], offset: int, limit: int) -> list[Any]:
     return list(itertools.islice(items, offset, offset + limit))
+
+
+def query(pairs: Iterable[tuple[str, str]], ints: set[str], allowed: set[str]) -> dict[str, Any]:
+    """A query string's parameters: only `allowed` ones, those in `ints` whole numbers."""
+    values: dict[str, Any] = {}
+    for name, value in pairs:
+        if name not in allowed:
+            raise ValidationFailed(f"query: unknown parameter {name!r}", rule="control_query")
+        if name in ints and not (value.isascii() and value.isdigit() and len(value) <= 18):
+            raise ValidationFailed(f"{name}: must be a whole number", rule="control_query")
+        values[name] = int(value) if name in ints else value
+    return values

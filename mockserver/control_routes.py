@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route, Router
 
 from .control import Control
 from .control_access import ControlGate
+from .control_input import query
 from .errors import ValidationFailed
 from .inspector.routes import inspector_routes
 from .responses import declared_length, json_response
@@ -74,14 +75,7 @@ def _field(body: dict[str, Any], name: str) -> Any:
 
 
 def _query(request: Request, ints: set[str], allowed: set[str]) -> dict[str, Any]:
-    filters: dict[str, Any] = {}
-    for name, value in request.query_params.items():
-        if name not in allowed:
-            raise ValidationFailed(f"query: unknown filter {name!r}", rule="control_query")
-        if name in ints and not (value.isascii() and value.isdigit() and len(value) <= 18):
-            raise ValidationFailed(f"{name}: must be a whole number", rule="control_query")
-        filters[name] = int(value) if name in ints else value
-    return filters
+    return query(request.query_params.items(), ints, allowed)
 
 
 async def reset(request: Request) -> Response:

@@ -100,7 +100,17 @@ def test_tasks_filter_by_status_account_and_model(client):
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=0", "limit=201", "offset=-1", "offset=x", "status=done", "colour=red", "limit=1e3"],
+    [
+        "limit=0",
+        "limit=201",
+        "offset=-1",
+        "offset=x",
+        "status=done",
+        "colour=red",
+        "limit=1e3",
+        "limit=%C2%B2",  # a superscript two: str.isdigit() says yes, int() says no
+        "offset=%D9%A3",  # an Arabic-Indic digit
+    ],
 )
 def test_bad_page_parameters_are_refused_in_the_envelope(client, query):
     assert is_error(client.get(f"/_mock/tasks?{query}"), "validation_failed", 400)

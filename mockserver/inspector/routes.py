@@ -16,7 +16,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ..control_access import control_authorized
-from ..errors import ApiKeyInvalid, ValidationFailed
+from ..control_input import query
+from ..errors import ApiKeyInvalid
 from ..images import png, result_size
 from ..responses import json_response
 from ..routing import route
@@ -73,17 +74,7 @@ async def inspector_page(request: Request) -> Response:
 
 
 def _params(request: Request, ints: set[str], allowed: set[str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, value in request.query_params.items():
-        if name not in allowed:
-            raise ValidationFailed(f"query: unknown parameter {name!r}", rule="control_query")
-        if name in ints:
-            if not value.isdigit() or len(value) > 9:
-                raise ValidationFailed(f"{name}: must be a whole number", rule="control_query")
-            values[name] = int(value)
-        else:
-            values[name] = value
-    return values
+    return query(request.query_params.items(), ints, allowed)
 
 
 def get_overview(request: Request) -> Response:
