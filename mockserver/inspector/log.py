@@ -63,9 +63,9 @@ def request_line(entry: dict[str, Any], colour: bool = False) -> str:
     return " ".join(parts)
 
 
-def level_of(entry: dict[str, Any]) -> int:
-    status = entry["status"]
-    if entry.get("fault") or status is None or status >= 500:
+def level_of(record: Record) -> int:
+    status = record.status
+    if record.fault or status is None or status >= 500:
         return logging.ERROR
     return logging.WARNING if status >= 400 else logging.INFO
 
@@ -91,10 +91,9 @@ class RequestLog:
         self.logger = logging.getLogger(REQUESTS)
 
     def __call__(self, record: Record) -> None:
-        entry = record.entry()
-        level = level_of(entry)
-        if self.logger.isEnabledFor(level):
-            line = request_line(entry, self.colour)
+        level = level_of(record)
+        if self.logger.isEnabledFor(level):  # the entry is built only for a line that is shown
+            line = request_line(record.entry(), self.colour)
             self.logger.log(level, "%s", line, extra={"clock": record.time})
 
 
