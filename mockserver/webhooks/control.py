@@ -10,14 +10,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import NotFound, ValidationFailed
+from ..control_input import invalid, whole
+from ..errors import NotFound
 from .faults import WebhookFaultRule, parse_webhook_rule
 from .store import Webhooks
 from .views import delivery_json, endpoint_json
-
-
-def _invalid(message: str) -> ValidationFailed:
-    return ValidationFailed(message, rule="control_input")
 
 
 class WebhookControl:
@@ -46,10 +43,8 @@ class WebhookControl:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Every request sent, oldest first, with its response (or the error), filtered."""
-        if limit is not None and (
-            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
-        ):
-            raise _invalid("limit: must be an integer >= 0")
+        if limit is not None:
+            whole(limit, "limit")
         with self.store.lock:
             sent = [
                 s
@@ -103,10 +98,10 @@ class WebhookControl:
         """Send deliveries for endpoints on `host` to the base URL `to` instead (e.g. a receiver
         on this machine behind a public-looking https URL, under webhook_urls=public)."""
         if not isinstance(host, str) or not host or "/" in host or ":" in host:
-            raise _invalid("host: must be a host name (no scheme, port or path)")
+            raise invalid("host: must be a host name (no scheme, port or path)")
         parts = urlsplit(to) if isinstance(to, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise _invalid("to: must be an http(s) base URL, e.g. http://127.0.0.1:9000")
+            raise invalid("to: must be an http(s) base URL, e.g. http://127.0.0.1:9000")
         with self.store.lock:
             self.store.aliases[host.lower().rstrip(".")] = f"{parts.scheme}://{parts.netloc}"
         return self.aliases()

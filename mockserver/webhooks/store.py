@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..clock import Clock
+from ..control_input import invalid
 from ..errors import NotFound, ValidationFailed
 from ..generations import Task
 from ..profile import Profile
@@ -22,7 +23,6 @@ from .endpoints import (
     ACTIVE,
     DISABLED,
     FAILED,
-    PENDING,
     REVOKED,
     SUCCEEDED,
     TEST_EVENT,
@@ -272,10 +272,9 @@ class Webhooks:
         with self.lock:
             endpoint = self.endpoints[delivery.endpoint_id]
             if endpoint.status == REVOKED:  # §14: a revoked endpoint gets no deliveries
-                raise ValidationFailed(
+                raise invalid(
                     f"delivery {delivery.id!r}: its endpoint {endpoint.id!r} is revoked "
-                    "and gets no deliveries",
-                    rule="control_input",
+                    "and gets no deliveries"
                 )
             attempts = [d for d in self.attempts[endpoint.id] if d.event is delivery.event]
             number = max((d.attempt for d in attempts), default=0) + 1
@@ -387,4 +386,4 @@ class Webhooks:
             self.attempts.pop(endpoint.id, None)
 
 
-__all__ = ["Webhooks", "PENDING"]
+__all__ = ["Webhooks"]
