@@ -70,13 +70,13 @@ class KitReceiver:
         event = Arrival(headers, body, 0).event
         data = event.get("data") if isinstance(event, dict) else None
         task_id = data.get("id") if isinstance(data, dict) else None
-        fail = (task_id in self.failing or webhook_id in self.failing) and (
-            webhook_id not in self._failed
-        )
-        status = 500 if fail else 200
-        if fail:
-            self._failed.add(webhook_id)
-        with self._arrived:
+        with self._arrived:  # decided under the lock: two copies at once get one 500 between them
+            fail = (task_id in self.failing or webhook_id in self.failing) and (
+                webhook_id not in self._failed
+            )
+            status = 500 if fail else 200
+            if fail:
+                self._failed.add(webhook_id)
             self.arrivals.append(Arrival(headers, body, status))
             self._arrived.notify_all()
         return status
