@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from .errors import IdempotencyConflict, ValidationFailed
@@ -44,8 +45,11 @@ class IdempotencyStore:
         self._clock = clock
         self.max_keys = max_keys
         self._held: set[tuple[str, str, str]] = set()
-        # insertion order is binding order, which is time order: the clock never goes back
-        self._bound: dict[tuple[str, str, str], StoredResponse] = {}
+        # insertion order is binding order, which is time order: the clock never goes back.
+        # An OrderedDict, not a dict: a dict keeps a hole for every key deleted from its front
+        # until it is rebuilt, so finding the oldest key cost a walk over all the evicted ones
+        # (~+35 us a create once MAX_KEYS keys were stored); OrderedDict finds it in O(1).
+        self._bound: OrderedDict[tuple[str, str, str], StoredResponse] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -62,7 +66,7 @@ class IdempotencyStore:
             oldest = next(iter(bound))
             if now - bound[oldest].stored_at < TTL_SECONDS and len(bound) <= self.max_keys:
                 return
-            del bound[oldest]
+            bound.popitem(last=False)
 
     def hold(self, scope: tuple[str, str, str]) -> StoredResponse | None:
         """Return the stored response for `scope`, or hold the key; 409 if it is held already."""
@@ -94,7 +98,9 @@ class IdempotencyStore:
 
     def forget_account(self, account_id: str) -> None:
         with self._lock:
-            self._bound = {s: r for s, r in self._bound.items() if s[0] != account_id}
+            self._bound = OrderedDict(
+                (s, r) for s, r in self._bound.items() if s[0] != account_id
+            )
 
 
 def replay_or_conflict(stored: StoredResponse, fingerprint: str) -> StoredResponse:
