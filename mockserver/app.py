@@ -19,6 +19,7 @@ from .control_routes import control_mount
 from .cors import PublicCors
 from .errors import ApiError, ClientDisconnected, InternalError, NotFound, ValidationFailed
 from .faults import FaultMiddleware
+from .hot_path import HotPath, RivyaApp
 from .journal import JournalMiddleware
 from .profile import Profile
 from .responses import error_response
@@ -95,7 +96,7 @@ def create_app(
     `webhook_transport` (an httpx transport, e.g. `httpx.ASGITransport(app=receiver)`) carries
     webhook deliveries instead of the network.
     """
-    app = Starlette(
+    app = RivyaApp(
         routes=[*public_routes(), *webhook_routes(), control_mount()],
         lifespan=_lifespan,
         exception_handlers={
@@ -115,4 +116,5 @@ def create_app(
     app.add_middleware(FaultMiddleware, control=control)
     app.add_middleware(JournalMiddleware, control=control)
     app.add_middleware(PublicCors)  # outermost: fault answers carry the CORS headers too
+    app.hot_path = HotPath(control)  # creates and polls that none of these layers would touch
     return app

@@ -98,9 +98,7 @@ class IdempotencyStore:
 
     def forget_account(self, account_id: str) -> None:
         with self._lock:
-            self._bound = OrderedDict(
-                (s, r) for s, r in self._bound.items() if s[0] != account_id
-            )
+            self._bound = OrderedDict((s, r) for s, r in self._bound.items() if s[0] != account_id)
 
 
 def replay_or_conflict(stored: StoredResponse, fingerprint: str) -> StoredResponse:

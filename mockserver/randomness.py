@@ -9,7 +9,6 @@ from its own stream so that, say, an error response does not shift task ids.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import random
 import secrets
@@ -19,6 +18,11 @@ _REQUEST_ID_ALPHABET = string.ascii_letters + string.digits
 # bytes 0..247 map onto the 62 characters evenly (248 = 4 x 62); larger bytes are dropped
 _EVEN_BYTES = (_REQUEST_ID_ALPHABET * 4).encode("ascii").ljust(256, b"?")
 _UNEVEN = bytes(range(248, 256))
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648's alphabet, lowercase
+# 120 bits read 10 at a time, each pair of characters looked up at once (base64.b32encode is
+# pure Python: ~2 us an id, against ~1 us here)
+_PAIRS = [first + second for first in _BASE32 for second in _BASE32]
+_SHIFTS = tuple(range(110, -1, -10))
 
 
 class IdStream:
@@ -33,10 +37,10 @@ class IdStream:
     def new_id(self, prefix: str) -> str:
         """`prefix_` + 24 characters of lowercase base32 (`[a-z2-7]{24}`, 120 random bits)."""
         if self._rng is None:
-            raw = secrets.token_bytes(15)
+            bits = int.from_bytes(secrets.token_bytes(15), "big")
         else:
-            raw = self._rng.getrandbits(120).to_bytes(15, "big")
-        return f"{prefix}_{base64.b32encode(raw).decode('ascii').lower()}"
+            bits = self._rng.getrandbits(120)
+        return prefix + "_" + "".join([_PAIRS[(bits >> shift) & 1023] for shift in _SHIFTS])
 
 
 class Streams:

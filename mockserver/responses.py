@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from .errors import ApiError, ValidationFailed
+from .errors import ApiError, ClientDisconnected, ValidationFailed
 from .journal import record_of
 from .serializers import error_json
 
@@ -134,10 +134,18 @@ async def read_json_body(request: Request, limit: int) -> bytes:
     if length is not None and length > limit:
         raise too_large(limit)
     check_json_content_type(request)
+    # ASGI messages read directly: `request.stream()` is an async generator, and the event loop
+    # registers every one it sees (a weak set entry per request).
+    receive = request.receive
     chunks, total = [], 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnected()
+        chunk = message.get("body", b"")
         total += len(chunk)
         if total > limit:
             raise too_large(limit)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Awaitable, Callable, Iterator
 from typing import BinaryIO
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 from .accounts import ApiKey
 from .backend import Backend
 from .blobs import Spool
-from .errors import ApiError, NotFound
+from .errors import ApiError, ClientDisconnected, InternalError, NotFound
 from .files import check_upload, file_too_large, largest_upload, streaming_limit
 from .generations import QUEUED
 from .idempotency import check_key_syntax, replay_or_conflict
@@ -48,7 +48,9 @@ Handler = Callable[[Request, Backend, ApiKey | None], Awaitable[Response]]
 class Operation:
     """One public API operation as an ASGI app: steps (2) public switch, (3) key, (4) scope and
     (5) rate limit, then its handler. An ApiError raised anywhere inside is answered here, by
-    `error_response`: the one exception path of the public API (anything else is a bug, a 500)."""
+    `error_response`: the one exception path of the public API. A client gone mid-body is
+    `client_disconnected` (journal only); anything else is a bug: the envelope's 500, then the
+    exception goes on up so that the server logs its traceback."""
 
     def __init__(self, handler: Handler, key_scope: str | None) -> None:
         functools.update_wrapper(self, handler)  # the route keeps the handler's name
@@ -67,6 +69,11 @@ class Operation:
             response = await self.handler(request, backend, key)
         except ApiError as exc:
             response = error_response(request, exc)
+        except ClientDisconnect:
+            response = error_response(request, ClientDisconnected())
+        except Exception:
+            await error_response(request, InternalError())(scope, receive, send)
+            raise
         await response(scope, receive, send)
 
 
