@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from .errors import IdempotencyConflict, ValidationFailed
 
@@ -23,12 +22,10 @@ def digest(fingerprint: str) -> bytes:
     return hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).digest()
 
 
-@dataclass(frozen=True, slots=True)
-class StoredResponse:
-    fingerprint: bytes  # the SHA-256 of the request's fingerprint
-    status: int
-    body: bytes
-    stored_at: float
+# A bound key's answer: (SHA-256 of the request's fingerprint, status, body, stored_at). A plain
+# tuple, not a class: a tuple of bytes and numbers drops out of the garbage collector's view, so
+# 100,000 stored keys add nothing to the full collections that walk every live object.
+StoredResponse = tuple[bytes, int, bytes, float]
 
 
 def check_key_syntax(key: str) -> None:
@@ -64,7 +61,7 @@ class IdempotencyStore:
         bound = self._bound
         while bound:
             oldest = next(iter(bound))
-            if now - bound[oldest].stored_at < TTL_SECONDS and len(bound) <= self.max_keys:
+            if now - bound[oldest][3] < TTL_SECONDS and len(bound) <= self.max_keys:
                 return
             bound.popitem(last=False)
 
@@ -74,7 +71,7 @@ class IdempotencyStore:
             now = self._clock.now()
             self._sweep(now)
             stored = self._bound.get(scope)
-            if stored is not None and now - stored.stored_at < TTL_SECONDS:
+            if stored is not None and now - stored[3] < TTL_SECONDS:
                 return stored
             self._bound.pop(scope, None)
             if scope in self._held:
@@ -89,7 +86,7 @@ class IdempotencyStore:
         with self._lock:
             now = self._clock.now()
             self._held.discard(scope)
-            self._bound[scope] = StoredResponse(digest(fingerprint), status, body, now)
+            self._bound[scope] = (digest(fingerprint), status, body, now)
             self._sweep(now)
 
     def release(self, scope: tuple[str, str, str]) -> None:
@@ -103,6 +100,6 @@ class IdempotencyStore:
 
 def replay_or_conflict(stored: StoredResponse, fingerprint: str) -> StoredResponse:
     """Step (8): the same request replays the stored response; a different one is a conflict."""
-    if stored.fingerprint != digest(fingerprint):
+    if stored[0] != digest(fingerprint):
         raise IdempotencyConflict(rule="idempotency_conflict")
     return stored

@@ -101,8 +101,8 @@ class Idempotency:
     def replay(self, fingerprint: str) -> Response | None:
         if self.stored is None:
             return None
-        stored = replay_or_conflict(self.stored, fingerprint)
-        return JsonResponse(stored.body, stored.status)
+        _, status, body, _ = replay_or_conflict(self.stored, fingerprint)
+        return JsonResponse(body, status)
 
     def bind(self, fingerprint: str, response: Response) -> Response:
         if self.holding:
