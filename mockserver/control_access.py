@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .accounts import bearer_token
 from .errors import ApiError, ApiKeyInvalid
-from .responses import header
+from .headers import header
 
 TOKEN_ENV = "RIVYA_MOCK_CONTROL_TOKEN"
 TOKEN_HINT = "The control plane needs Authorization: Bearer <control token>."

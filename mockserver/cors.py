@@ -14,9 +14,9 @@ from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware
 
+from .headers import header
 from .journal import is_control_path
 from .profile import cors_origin_list
-from .responses import header
 
 EXPOSED = ("Retry-After", "Allow")
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from .headers import header
 from .journal import JournalMiddleware
-from .responses import header
 from .routes import create_generation, get_generation
 
 CREATE_PATH = "/api/v1/generations"

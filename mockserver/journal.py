@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from .clock import format_timestamp
+from .headers import header
 
 CAPACITY = 1000
 PREVIEW_BYTES = 4096  # the body prefix kept for the summary; bodies stream on untouched
@@ -200,16 +201,6 @@ def record_of(scope: MutableMapping[str, Any]) -> Record:
     return record if record is not None else Record()
 
 
-def _headers(scope: dict[str, Any], *names: bytes) -> dict[bytes, str]:
-    """The first value of each of `names` (lowercase, as ASGI servers give header names) that the
-    request has, in one pass over the headers."""
-    found: dict[bytes, str] = {}
-    for key, value in scope["headers"]:
-        if key in names and key not in found:
-            found[key] = value.decode("latin-1")
-    return found
-
-
 class JournalMiddleware:
     """Records every public request (not `/_mock`) once its response has started or failed.
 
@@ -263,13 +254,15 @@ class JournalMiddleware:
         if record.error is not None:
             code, message, rule = record.error
             record.error = (code, capped(message, "message"), rule)
-        headers = _headers(scope, b"content-type", b"content-length", b"authorization")
-        # nobody read the body (a fault answered first): its declared length
-        if not record.body_size and headers.get(b"content-length", "").isdigit():
-            record.body_size = int(headers[b"content-length"])
+        # only the headers this record still needs (a create needs one, a poll one)
+        if not record.body_size:  # nobody read the body (a fault answered first): its length
+            declared = header(scope, b"content-length") or ""
+            record.body_size = int(declared) if declared.isdigit() else 0
         if record.body_size:
-            record.content_type = capped(headers.get(b"content-type", ""), "content_type")
-        if record.account is None and b"authorization" in headers:
+            record.content_type = capped(header(scope, b"content-type") or "", "content_type")
+        if record.account is None:
             # not authenticated here (a public route, a fault, a bad key): the account, if known
-            record.account = self.control.account_of(headers[b"authorization"])
+            authorization = header(scope, b"authorization")
+            if authorization is not None:
+                record.account = self.control.account_of(authorization)
         self.control.journal.record(record)

@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Scope
 
 from .errors import ApiError, ClientDisconnected, ValidationFailed
+from .headers import header
 from .journal import record_of
 from .serializers import error_json
 
@@ -24,15 +24,6 @@ def dump(payload: Any) -> bytes:
         return orjson.dumps(payload)
     except TypeError:
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def header(scope: Scope, name: bytes) -> str | None:
-    """The first value of the header `name` (lowercase), read straight from the ASGI scope:
-    for a single header, cheaper than building Starlette's `request.headers`."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
 
 
 class JsonResponse(Response):

@@ -21,6 +21,7 @@ from .blobs import Spool
 from .errors import ApiError, ClientDisconnected, InternalError, NotFound
 from .files import check_upload, file_too_large, largest_upload, streaming_limit
 from .generations import QUEUED
+from .headers import header
 from .idempotency import check_key_syntax, replay_or_conflict
 from .images import png, result_size
 from .journal import record_of
@@ -31,7 +32,6 @@ from .responses import (
     base_url,
     declared_length,
     error_response,
-    header,
     json_response,
     read_json_body,
 )
@@ -87,7 +87,10 @@ def api_operation(scope: str | None) -> Callable[[Handler], Operation]:
 
 
 class Idempotency:
-    """Step (6) holds the key before the body is read; step (8) replays or conflicts."""
+    """Step (6) holds the key before the body is read; step (8) replays or conflicts.
+
+    A context manager: a key still held when the block ends (a rejection, a bug, a client
+    gone) is released, so the same key can be sent again."""
 
     def __init__(self, request: Request, backend: Backend, account_id: str, route: str) -> None:
         self.store = backend.idempotency
@@ -97,6 +100,14 @@ class Idempotency:
         self.scope = (account_id, route, self.key or "")
         self.stored = self.store.hold(self.scope) if self.key is not None else None
         self.holding = self.key is not None and self.stored is None
+
+    def __enter__(self) -> Idempotency:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.holding:
+            self.store.release(self.scope)
+            self.holding = False
 
     def replay(self, fingerprint: str) -> Response | None:
         if self.stored is None:
@@ -111,25 +122,6 @@ class Idempotency:
             self.store.bind(self.scope, fingerprint, response.status_code, body)
             self.holding = False
         return response
-
-    def release(self) -> None:
-        if self.holding:
-            self.store.release(self.scope)
-            self.holding = False
-
-
-async def _idempotent(
-    request: Request,
-    backend: Backend,
-    key: ApiKey,
-    route: str,
-    run: Callable[[Idempotency], Awaitable[Response]],
-) -> Response:
-    idem = Idempotency(request, backend, key.account_id, route)
-    try:
-        return await run(idem)
-    finally:
-        idem.release()
 
 
 @api_operation(None)
@@ -152,8 +144,7 @@ async def get_credits(request: Request, backend: Backend, key: ApiKey | None) ->
 @api_operation("generations:create")
 async def create_generation(request: Request, backend: Backend, key: ApiKey | None) -> Response:
     assert key is not None
-
-    async def run(idem: Idempotency) -> Response:
+    with Idempotency(request, backend, key.account_id, "generations") as idem:
         body = parse_json(await read_json_body(request, GENERATION_BODY_LIMIT))
         generation = validate_generation(body, backend.profile.prompt_length_unit)
         replayed = idem.replay(generation.fingerprint)
@@ -163,8 +154,6 @@ async def create_generation(request: Request, backend: Backend, key: ApiKey | No
         payload = task_json(task, QUEUED, task.created_at)
         response = json_response(payload, backend.profile.create_status)
         return idem.bind(generation.fingerprint, response)
-
-    return await _idempotent(request, backend, key, "generations", run)
 
 
 @api_operation("generations:read")
@@ -179,8 +168,7 @@ async def get_generation(request: Request, backend: Backend, key: ApiKey | None)
 async def upload_file(request: Request, backend: Backend, key: ApiKey | None) -> Response:
     assert key is not None
     held = largest_upload(backend.profile.megabyte)
-
-    async def run(idem: Idempotency) -> Response:
+    with Idempotency(request, backend, key.account_id, "files") as idem:
         length = declared_length(request)
         if length is not None and length > held + FORM_OVERHEAD:
             raise file_too_large(held)
@@ -209,8 +197,6 @@ async def upload_file(request: Request, backend: Backend, key: ApiKey | None) ->
                 written.discard()  # a kept upload was moved away: this removes only refusals
         response = json_response(file_json(stored), backend.profile.file_create_status)
         return idem.bind(upload.fingerprint, response)
-
-    return await _idempotent(request, backend, key, "files", run)
 
 
 @api_operation("files:read")

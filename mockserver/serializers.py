@@ -29,14 +29,15 @@ def result_url(task: Task, index: int = 0) -> str:
 
 def task_json(task: Task, status: str, updated_at: float) -> dict[str, Any]:
     url = result_url(task)
+    created = format_timestamp(task.created_at)
     return {
         "id": task.id,
         "status": status,
         "model": task.model.id,
         "reserved_credits": task.reserved_credits,
         "final_credits": task.reserved_credits if status == SUCCEEDED else 0,
-        "created_at": format_timestamp(task.created_at),
-        "updated_at": format_timestamp(updated_at),
+        "created_at": created,
+        "updated_at": created if updated_at == task.created_at else format_timestamp(updated_at),
         "result": {"primary_url": url, "urls": [url]} if status == SUCCEEDED else None,
         "error": (
             {"code": "generation_failed", "message": task.failure_message}
