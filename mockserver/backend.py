@@ -199,7 +199,7 @@ class Backend:
             failed = forced.outcome == FAILED
             if forced.processing_seconds is not None:
                 processing = forced.processing_seconds
-        return Task.schedule(
+        task = Task(
             id=self.streams.new_id("task"),
             account_id=account_id,
             model=request.model,
@@ -213,9 +213,8 @@ class Backend:
             outcome=FAILED if failed else SUCCEEDED,
             failure_message=forced.message if forced and forced.message else FAILURE_MESSAGE,
             polls_per_state=self.polls_per_state,
-            queued_seconds=profile.queued_seconds,
-            processing_seconds=processing,
         )
+        return task.schedule(profile.queued_seconds, processing)
 
     def _take_forced_outcome(self, request: GenerationRequest) -> ForcedOutcome | None:
         for forced in self.forced_outcomes:

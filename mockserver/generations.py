@@ -35,13 +35,12 @@ class Task:
     polls_per_state: int = 1
     polls: int = 0
 
-    @classmethod
-    def schedule(cls, *, queued_seconds: float, processing_seconds: float, **fields) -> Task:
-        task = cls(**fields)
-        if task.progression == "time":
-            start = task.created_at + queued_seconds
-            task.transitions = (start, start + processing_seconds)
-        return task
+    def schedule(self, queued_seconds: float, processing_seconds: float) -> Task:
+        """In `time` progression, both state changes are known at creation."""
+        if self.progression == "time":
+            start = self.created_at + queued_seconds
+            self.transitions = (start, start + processing_seconds)
+        return self
 
     def changes_by(self, now: float) -> int:
         return bisect.bisect_right(self.transitions, now)  # the times are in order

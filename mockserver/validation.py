@@ -135,7 +135,7 @@ def prompt_length(prompt: str, unit: str) -> int:
     return len(prompt)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs ~1 us a create
 class GenerationRequest:
     model: Model
     prompt: str
