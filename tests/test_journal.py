@@ -192,7 +192,7 @@ def test_malformed_bodies_leave_nothing_of_their_request_behind(clock):
         assert [ref() for ref, _ in results] == [None] * len(results)
     finally:
         gc.enable()
-    records = list(app.state.control.journal._records)
+    records = app.state.control.journal.records()
     assert len(records) == len(results)
     for record in records:
         assert all(plain(getattr(record, name)) for name in record.__slots__), record
@@ -204,7 +204,7 @@ def test_the_journal_never_keeps_the_authorization_value(client):
     create(client, key=SECRET_KEY)  # a real create
     client.get("/api/v1/credits", headers={"Authorization": f"Bearer {SECRET_KEY}!"})  # invalid
     client.get("/api/v1/models", headers=auth(SECRET_KEY))
-    records = list(client.app.state.control.journal._records)
+    records = client.app.state.control.journal.records()
     assert len(records) == 4
     for record in records:
         for name in record.__slots__:
@@ -217,7 +217,7 @@ def test_the_journal_never_keeps_the_authorization_value(client):
 
 def test_the_journal_caps_what_it_keeps_of_each_request(client):
     client.get("/api/v1/" + "p" * 50_000, params={"q": "v" * 50_000})
-    [record] = client.app.state.control.journal._records
+    [record] = client.app.state.control.journal.records()
     assert len(record.path) < 2100 and len(record.query) < 2100
     assert len(record.error[1]) < 2100  # the message names the path
 
@@ -247,3 +247,16 @@ def test_a_deeply_nested_body_is_summarised_without_recursing(client):
     response = client.get("/_mock/requests")
     assert response.status_code == 200
     assert response.json()[0]["body"]["json"] == [[["[…]"]]]
+
+
+def test_kept_records_are_plain_data_the_collector_stops_watching(client):
+    """Each kept record is a tuple of plain values, so after one collector pass none of the last
+    1,000 requests is walked again by every later pass (spec §15: no lasting request objects)."""
+    create(client, **{"Idempotency-Key": "k"})
+    client.post("/_mock/faults", json={"action": "rate_limited", "count": 1})
+    create(client)  # answered by a fault: its record has a fault tuple
+    client.get("/api/v1/generations/task_nope", headers=auth())  # an error tuple
+    gc.collect()
+    kept = list(client.app.state.control.journal._records)
+    assert len(kept) == 3
+    assert [fields for fields in kept if gc.is_tracked(fields)] == []
