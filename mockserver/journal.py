@@ -279,10 +279,11 @@ class JournalMiddleware:
                 record.body_prefix += body[: PREVIEW_BYTES - len(record.body_prefix)]
             return message
 
-        async def status_send(message: dict[str, Any]) -> None:
+        def status_send(message: dict[str, Any]) -> Any:
+            # not `async`: the server's own awaitable is handed back (no coroutine of our own)
             if message["type"] == "http.response.start":
                 record.status = message["status"]
-            await send(message)
+            return send(message)
 
         try:
             await self.app(scope, counting_receive, status_send)
@@ -296,8 +297,9 @@ class JournalMiddleware:
     def _finish(self, scope: dict[str, Any], record: Record) -> None:
         """Fill in what the request itself says, capped, and append the record."""
         record.time = self.control.backend.clock.now()
-        record.method = capped(scope["method"], "method")
-        record.path = capped(scope["path"], "path")
+        method, path = scope["method"], scope["path"]
+        record.method = method if len(method) <= TEXT_LIMITS["method"] else capped(method, "method")
+        record.path = path if len(path) <= TEXT_LIMITS["path"] else capped(path, "path")
         if scope.get("query_string"):
             record.query = capped(scope["query_string"].decode("latin-1"), "query")
         if record.fault is not None and record.fault[0] == "drop_connection":
