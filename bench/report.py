@@ -341,4 +341,10 @@ if __name__ == "__main__":
     import sys
 
     default = Path(__file__).parent / "results" / "latest.json"
-    print(markdown(json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else default).read_text())))
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print(f"usage: python -m bench.report [RESULTS.json]  (default: {default})")
+        sys.exit(0)
+    source = Path(sys.argv[1] if len(sys.argv) > 1 else default)
+    if not source.is_file():
+        sys.exit(f"python -m bench.report: no results at {source} (run python -m bench first)")
+    print(markdown(json.loads(source.read_text())))

@@ -3,7 +3,7 @@
 Scope is (account, route, key); bound keys live 24 hours on the fake's clock and are swept as the
 clock passes them. Memory is bounded: a request is remembered by the SHA-256 of its fingerprint
 (not the body itself), and at most MAX_KEYS keys are kept, the oldest going first (measured:
-~0.6 KB a key with a 255-character key and a task answer, so ~60 MB at most).
+~0.9 KB a key with a 255-character key and a task answer, so ~90 MB at most).
 """
 
 from __future__ import annotations
