@@ -172,16 +172,9 @@ def test_only_plain_creates_and_polls_are_picked():
     assert path.lane({"type": "websocket", "path": "/api/v1/generations"}) is None
 
 
-def test_a_bug_in_a_hot_operation_is_the_envelope_500_and_reaches_the_server():
-    app = create_app(Profile(), seed=1, clock=ManualClock(start=1_778_457_600.0))
-
-    def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("a bug")
-
-    app.state.backend.create_generation = broken
-    sent: list[dict[str, Any]] = []
-    body = json.dumps(BODY).encode()
-    scope = {
+def _create_scope(content_length: int) -> dict[str, Any]:
+    """What uvicorn hands the app for a create with this Content-Length."""
+    return {
         "type": "http",
         "method": "POST",
         "path": "/api/v1/generations",
@@ -194,9 +187,21 @@ def test_a_bug_in_a_hot_operation_is_the_envelope_500_and_reaches_the_server():
             (b"host", b"127.0.0.1:8000"),
             (b"authorization", f"Bearer {KEY}".encode()),
             (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
+            (b"content-length", str(content_length).encode()),
         ],
     }
+
+
+def test_a_bug_in_a_hot_operation_is_the_envelope_500_and_reaches_the_server():
+    app = create_app(Profile(), seed=1, clock=ManualClock(start=1_778_457_600.0))
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    app.state.backend.create_generation = broken
+    sent: list[dict[str, Any]] = []
+    body = json.dumps(BODY).encode()
+    scope = _create_scope(len(body))
     messages = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def receive() -> dict[str, Any]:
@@ -225,22 +230,7 @@ def test_a_client_gone_mid_body_is_journalled_as_client_disconnected(client):
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/api/v1/generations",
-        "raw_path": b"/api/v1/generations",
-        "query_string": b"",
-        "root_path": "",
-        "scheme": "http",
-        "server": ("127.0.0.1", 8000),
-        "headers": [
-            (b"host", b"127.0.0.1:8000"),
-            (b"authorization", f"Bearer {KEY}".encode()),
-            (b"content-type", b"application/json"),
-            (b"content-length", b"100"),
-        ],
-    }
+    scope = _create_scope(100)
     asyncio.run(client.app(scope, receive, send))
     (entry,) = client.app.state.control.requests()
     assert (entry["status"], entry["error_code"]) == (499, "client_disconnected")
