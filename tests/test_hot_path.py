@@ -17,13 +17,18 @@ from support import KEY, OTHER_KEY, auth
 
 from mockserver import ManualClock, Profile, create_app, in_process_client
 from mockserver.hot_path import HotPath
+from mockserver.server import ServerThread
 
 BODY = {"model": "gpt-image-2", "prompt": "a lighthouse"}
 
 
-def _pair(**knobs: Any) -> tuple[httpx.Client, httpx.Client, list[str]]:
-    """(hot, full) clients of two identical fakes; `taken` lists the hot path's picks."""
+def _pair(served: list[ServerThread] | None = None, **knobs: Any):
+    """(hot, full) clients of two identical fakes; `taken` lists the hot path's picks. With a
+    `served` list, each fake runs under uvicorn on 127.0.0.1 (its thread appended to the list)
+    and the client talks to it over a real socket."""
     knobs.setdefault("rate_limit_per_minute", 0)
+    if served is not None:
+        knobs.setdefault("public_base_url", "http://fake.test")  # the same URLs on both ports
     clients, taken = [], []
     for hot in (True, False):
         clock = ManualClock(start=1_778_457_600.0)
@@ -40,7 +45,11 @@ def _pair(**knobs: Any) -> tuple[httpx.Client, httpx.Client, list[str]]:
             app.hot_path.lane = spy  # type: ignore[method-assign]
         else:
             app.hot_path.lane = lambda scope: None  # type: ignore[method-assign]
-        client = in_process_client(app)
+        if served is None:
+            client = in_process_client(app)
+        else:
+            served.append(ServerThread(app).start())
+            client = httpx.Client(base_url=served[-1].url, timeout=30)
         client.app = app  # type: ignore[attr-defined]
         clients.append(client)
     return clients[0], clients[1], taken
@@ -79,6 +88,10 @@ def _requests(task_id: str) -> list[tuple[str, str, dict[str, str], bytes | None
     ]
 
 
+def _headers(response: httpx.Response) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in response.headers.multi_items() if k != "date"]  # served: a clock
+
+
 def _without_durations(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in e.items() if k != "duration_ms"} for e in entries]
 
@@ -89,7 +102,7 @@ def _same_everywhere(hot: httpx.Client, full: httpx.Client, task_id: str) -> Non
         b = full.request(method, path, headers=headers, content=content)
         where = f"{method} {path}"
         assert (a.status_code, a.content) == (b.status_code, b.content), where
-        assert a.headers.multi_items() == b.headers.multi_items(), where
+        assert _headers(a) == _headers(b), where
     for client in (hot, full):
         assert client.post("/_mock/clock/advance", json={"seconds": 60}).is_success
     a = hot.get(f"/api/v1/generations/{task_id}", headers=auth())
@@ -115,6 +128,22 @@ def test_creates_and_polls_answer_as_the_full_stack_does():
         t.startswith(("POST /api/v1/generations", "GET /api/v1/generations/")) for t in taken
     )
     assert not any(t.endswith("/x") or t == "POST /api/v1/generations/" for t in taken)
+
+
+def test_over_a_real_socket_creates_and_polls_answer_as_the_full_stack_does():
+    """The same comparison with uvicorn in front: bodies arrive through its receive, answers go
+    out through its send, and a too-large body is refused before it is read."""
+    threads: list[ServerThread] = []
+    hot, full, taken = _pair(served=threads)
+    try:
+        _same_everywhere(hot, full, _first_task(hot, full))
+        assert "POST /api/v1/generations" in taken
+        assert any(t.startswith("GET /api/v1/generations/task_") for t in taken)
+    finally:
+        hot.close()
+        full.close()
+        for thread in threads:
+            thread.stop()
 
 
 def test_with_a_fault_rule_or_chaos_every_request_takes_the_full_stack():
