@@ -109,11 +109,14 @@ def banner(
     seed: int | None = None,
     control_token: str | None = None,
     webhook_urls: str = "public",
+    try_path: str = "/api/v1/credits",
 ) -> str:
+    """What `rivya-mock` prints first; `try_path` is the route of its curl line (the credits,
+    unless the key may not read them: then the public model list, which answers anyway)."""
     lines = [
         f"Rivya mock listening on {url}",
         f"API key: {key} ({credits} credits)",
-        f"Try: curl -s {url}/api/v1/credits -H 'Authorization: Bearer {key}'",
+        f"Try: curl -s {url}{try_path} -H 'Authorization: Bearer {key}'",
     ]
     if seed is not None:
         lines.append(
@@ -157,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if reason:
         parser.error(reason)
     app, key, credits = build_app(profile, args, token)
+    try_path = "/api/v1/credits" if reads_credits(app, key) else "/api/v1/models"
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
@@ -169,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         control_token=token,
         webhook_urls=profile.webhook_urls,
+        try_path=try_path,
     )
     print(shown, flush=True)
     if not args.quiet:
@@ -184,6 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         app.state.backend.close()  # the uploads' temporary directory
         signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def reads_credits(app: Starlette, key: str) -> bool:
+    """Whether `key` is in force and may read credits (else the banner's curl line would 403)."""
+    api_key = app.state.backend.accounts.keys[key]
+    return "credits:read" in api_key.scopes and not (api_key.revoked or api_key.expired)
 
 
 def _exit_quietly(signum: int, frame: object) -> None:

@@ -1,6 +1,7 @@
 """The `rivya-mock` command: banner, flags, precedence and exit status 2 for bad knobs."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -38,6 +39,56 @@ def test_serve_prints_url_key_and_a_curl_line_that_works():
         assert lines[2].startswith(f"Try: curl -s {url}/api/v1/credits")
         response = httpx.get(url + "/api/v1/credits", headers={"Authorization": f"Bearer {key}"})
         assert response.json() == {"current_credits": 1000}
+    finally:
+        stop(process)
+
+
+def _profile_with(tmp_path, *accounts: dict) -> str:
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"auto_provision_keys": False, "accounts": list(accounts)}))
+    return str(profile)
+
+
+def _curl_answers(line: str) -> tuple[int, dict]:
+    """Run the banner's curl line as printed (by the shell, with curl) and read its answer."""
+    command = line.removeprefix("Try: ") + " -w '\\n%{http_code}'"
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=30)
+    body, _, status = done.stdout.rpartition("\n")
+    return int(status), json.loads(body)
+
+
+NEEDS_CURL = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+
+
+@NEEDS_CURL
+def test_the_banner_key_is_one_whose_curl_line_works(tmp_path):
+    """A first account that may not read credits (or is revoked) is passed over for one that may."""
+    profile = _profile_with(
+        tmp_path,
+        {"key": "rvya_sk_no_credits_read", "scopes": ["generations:create"]},
+        {"key": "rvya_sk_revoked_reader", "revoked": True},
+        {"key": "rvya_sk_reader_0001", "credits": 7},
+    )
+    process, lines = start("serve", "--profile", profile)
+    try:
+        assert lines[1] == "API key: rvya_sk_reader_0001 (7 credits)"
+        assert "/api/v1/credits" in lines[2]
+        assert _curl_answers(lines[2]) == (200, {"current_credits": 7})
+    finally:
+        stop(process)
+
+
+@NEEDS_CURL
+def test_without_a_key_that_reads_credits_the_curl_line_lists_the_models(tmp_path):
+    profile = _profile_with(
+        tmp_path, {"key": "rvya_sk_create_only", "scopes": ["generations:create"]}
+    )
+    process, lines = start("serve", "--profile", profile)
+    try:
+        assert lines[1].startswith("API key: rvya_sk_create_only")
+        assert "/api/v1/models" in lines[2]
+        status, answer = _curl_answers(lines[2])
+        assert status == 200 and answer["object"] == "list"
     finally:
         stop(process)
 
