@@ -7,6 +7,7 @@ import logging
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 
 import httpx
 import pytest
@@ -90,8 +91,8 @@ def test_webhook_logger_lines_share_the_handler(logged):
     assert stream.getvalue() == "00:00:00.000 delivered evt_1 to whend_1: 200\n"
 
 
-def serve_and_call(*flags: str) -> str:
-    """Start `rivya-mock` with flags, send a good and a bad request, stop it; its stderr."""
+def served_stderr(flags: Sequence[str], talk: Callable[[str, str], object]) -> str:
+    """Start `rivya-mock` with flags, let `talk(url, key)` use it, stop it; its stderr."""
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "--port", "0", *flags],
         stdout=subprocess.PIPE,
@@ -101,12 +102,22 @@ def serve_and_call(*flags: str) -> str:
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split()[-1]
-        httpx.get(url + "/api/v1/models")
-        httpx.get(url + "/api/v1/credits")
+        key = process.stdout.readline().split()[2]
+        talk(url, key)
     finally:
         process.terminate()
         _, err = process.communicate(timeout=10)
     return err
+
+
+def serve_and_call(*flags: str) -> str:
+    """Start `rivya-mock` with flags, send a good and a bad request, stop it; its stderr."""
+
+    def talk(url: str, key: str) -> None:
+        httpx.get(url + "/api/v1/models")
+        httpx.get(url + "/api/v1/credits")
+
+    return served_stderr(flags, talk)
 
 
 def test_served_fake_logs_to_stderr_without_colours_when_not_a_terminal():
@@ -148,27 +159,18 @@ def test_webhook_deliveries_get_a_line_in_the_served_log(tmp_path):
 
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    flags = ["--clock", "manual", "--set", "webhook_urls=local"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", "0", *flags],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+
+    def talk(url: str, key: str) -> None:
+        with httpx.Client(base_url=url, headers=auth(key)) as http:
+            endpoint = {"name": "r", "url": hook, "event_types": ["generation.succeeded"]}
+            assert http.post("/api/v1/webhooks", json=endpoint).status_code == 201
+            http.post("/api/v1/generations", json={"model": "z-image", "prompt": "x"})
+            http.post("/_mock/clock/advance", json={"seconds": 5})
+
     try:
-        assert process.stdout is not None
-        url = process.stdout.readline().split()[-1]
-        key = process.stdout.readline().split()[2]
-        http = httpx.Client(base_url=url, headers=auth(key))
-        hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
-        endpoint = {"name": "r", "url": hook, "event_types": ["generation.succeeded"]}
-        assert http.post("/api/v1/webhooks", json=endpoint).status_code == 201
-        http.post("/api/v1/generations", json={"model": "z-image", "prompt": "x"})
-        http.post("/_mock/clock/advance", json={"seconds": 5})
-        http.close()
+        err = served_stderr(["--clock", "manual", "--set", "webhook_urls=local"], talk)
     finally:
-        process.terminate()
-        _, err = process.communicate(timeout=10)
         receiver.shutdown()
         receiver.server_close()
     assert re.search(r"^\d\d:\d\d:\d\d\.\d{3} webhook generation\.succeeded .*204", err, re.M), err

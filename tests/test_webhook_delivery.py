@@ -2,6 +2,7 @@
 signed with Standard Webhooks, retried, counted, disabled, rotated — and no sleeps."""
 
 import threading
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -251,7 +252,8 @@ def test_events_before_an_endpoint_existed_are_not_sent_to_it(mock, receiver):
     assert len(client.get("/api/v1/webhook-events").json()["data"]) == 1
 
 
-def test_in_process_deliveries_go_through_the_given_transport():
+def _deliveries_through_asgi(react: Callable[[MockServer], object] = lambda mock: None) -> list:
+    """Bodies an in-process ASGI receiver got for one generation (`react` runs in each delivery)."""
     from starlette.applications import Starlette
     from starlette.responses import Response
     from starlette.routing import Route
@@ -260,6 +262,7 @@ def test_in_process_deliveries_go_through_the_given_transport():
 
     async def hook(request):
         got.append(await request.body())
+        react(mock)
         return Response(status_code=200)
 
     app = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
@@ -268,30 +271,17 @@ def test_in_process_deliveries_go_through_the_given_transport():
     subscribe(client, "http://receiver.test/hook")
     generate(client)
     mock.advance(4)
-    assert len(got) == 1
     mock.stop()
+    return got
+
+
+def test_in_process_deliveries_go_through_the_given_transport():
+    assert len(_deliveries_through_asgi()) == 1
 
 
 def test_a_receiver_that_advances_the_clock_does_not_hang_the_fake():
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    got = []
-
-    async def hook(request):
-        got.append(await request.body())
-        mock.advance(1)  # from inside a delivery: must not wait for itself
-        return Response(status_code=200)
-
-    app = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
-    mock = MockServer(clock="manual", webhook_transport=httpx.ASGITransport(app=app))
-    client = mock.client()
-    subscribe(client, "http://receiver.test/hook")
-    generate(client)
-    mock.advance(4)
-    assert len(got) == 1
-    mock.stop()
+    # from inside a delivery: must not wait for itself
+    assert len(_deliveries_through_asgi(lambda mock: mock.advance(1))) == 1
 
 
 def test_a_public_name_resolving_to_a_local_address_is_not_sent_to(monkeypatch):
