@@ -11,6 +11,7 @@ from .generations import FAILED, FAILURE_MESSAGE, SUCCEEDED, Task
 
 if TYPE_CHECKING:
     from .backend import Backend
+    from .webhooks.control import WebhookControl
 
 PROGRESSIONS = ("time", "polls", "manual")
 OUTCOMES = (SUCCEEDED, FAILED)
@@ -21,6 +22,7 @@ class TaskControls:
 
     if TYPE_CHECKING:
         _holder: Any
+        webhooks: WebhookControl
 
         @property
         def backend(self) -> Backend: ...
@@ -47,9 +49,7 @@ class TaskControls:
 
     def deliver_due(self) -> None:
         """Every webhook attempt due now is made once before this returns."""
-        dispatcher = getattr(self._holder, "dispatcher", None)
-        if dispatcher is not None:
-            dispatcher.drain()
+        self.webhooks.deliver_due()
 
     def set_progression(
         self, mode: str, *, polls_per_state: int | None = None, task: str | None = None

@@ -25,15 +25,18 @@ class WebhookControl:
     def store(self) -> Webhooks:
         return self._holder.backend.webhooks
 
-    def _deliver_due(self) -> None:
-        dispatcher = getattr(self._holder, "dispatcher", None)
-        if dispatcher is not None:
-            dispatcher.drain()
+    @property
+    def _dispatcher(self) -> Any:
+        return getattr(self._holder, "dispatcher", None)  # none without an app
+
+    def deliver_due(self) -> None:
+        """Every webhook attempt due now is made once before this returns."""
+        if self._dispatcher is not None:
+            self._dispatcher.drain()
 
     def _wake(self) -> None:
-        dispatcher = getattr(self._holder, "dispatcher", None)
-        if dispatcher is not None:
-            dispatcher.wake()
+        if self._dispatcher is not None:
+            self._dispatcher.wake()
 
     def deliveries(
         self,
@@ -75,7 +78,7 @@ class WebhookControl:
                 f"No webhook delivery {delivery_id!r}.", rule="control_delivery_not_found"
             )
         again = store.redeliver(found)
-        self._deliver_due()
+        self.deliver_due()
         return delivery_json(again)
 
     def pause(self) -> dict[str, Any]:
