@@ -158,14 +158,13 @@ class Record:
             duration,
         )
 
-    def entry(self) -> dict[str, Any]:
-        """The JSON entry of `/_mock/requests` (docs/control-plane.md)."""
+    def outcome(self) -> dict[str, Any]:
+        """What was asked and how it ended: the part of the entry the request log shows (no body
+        summary to parse, no timestamp to format)."""
         code, message, rule = self.error or (None, None, None)
         if self.status == 500 and code is None:
             code = "internal_error"
         return {
-            "seq": self.seq,
-            "time": format_timestamp(self.time),
             "method": self.method,
             "path": self.path,
             "query": self.query,
@@ -175,6 +174,14 @@ class Record:
             "message": message,
             "fault": {"action": self.fault[0], "source": self.fault[1]} if self.fault else None,
             "duration_ms": round(self.duration * 1000, 3),
+        }
+
+    def entry(self) -> dict[str, Any]:
+        """The JSON entry of `/_mock/requests` (docs/control-plane.md)."""
+        return {
+            "seq": self.seq,
+            "time": format_timestamp(self.time),
+            **self.outcome(),
             "account": self.account,
             "body": body_summary(self.content_type, self.body_size, self.body_prefix),
         }

@@ -40,7 +40,8 @@ def clock_time(epoch_seconds: float) -> str:
 
 
 def request_line(entry: dict[str, Any], colour: bool = False) -> str:
-    """One journal entry (the `/_mock/requests` shape) as a log line, without the time."""
+    """One journal entry (the `/_mock/requests` shape, or just its `Record.outcome()`) as a log
+    line, without the time."""
     target = entry["path"] + (f"?{entry['query']}" if entry.get("query") else "")
     status = entry["status"]
     parts = [
@@ -92,8 +93,8 @@ class RequestLog:
 
     def __call__(self, record: Record) -> None:
         level = level_of(record)
-        if self.logger.isEnabledFor(level):  # the entry is built only for a line that is shown
-            line = request_line(record.entry(), self.colour)
+        if self.logger.isEnabledFor(level):  # built only for a line that is shown
+            line = request_line(record.outcome(), self.colour)
             self.logger.log(level, "%s", line, extra={"clock": record.time})
 
 
