@@ -19,7 +19,7 @@ from .control_access import ControlGate
 from .control_input import query
 from .errors import ValidationFailed
 from .inspector.routes import inspector_routes
-from .responses import declared_length, json_response
+from .responses import json_response, read_json_body
 from .routing import one_route_per_path, route
 from .validation import parse_json
 
@@ -30,32 +30,9 @@ def _control(request: Request) -> Control:
     return request.app.state.control
 
 
-def _too_large() -> ValidationFailed:
-    return ValidationFailed(
-        f"body: must be at most {CONTROL_BODY_LIMIT} bytes",
-        status=413,
-        headers={"Connection": "close"},
-        rule="control_body",
-    )
-
-
-async def _read_limited(request: Request) -> bytes:
-    """The body, refused as soon as it passes the limit (declared or while streaming)."""
-    length = declared_length(request)
-    if length is not None and length > CONTROL_BODY_LIMIT:
-        raise _too_large()
-    chunks, total = [], 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > CONTROL_BODY_LIMIT:
-            raise _too_large()
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
     """The JSON object sent (empty body = {}), holding only `allowed` fields."""
-    raw = await _read_limited(request)
+    raw = await read_json_body(request, CONTROL_BODY_LIMIT, rule="control_body", check_type=False)
     # the public API's strict parser: no lone surrogates (which no JSON answer could carry
     # back), duplicate keys, NaN or unbounded nesting
     body = parse_json(raw) if raw.strip() else {}

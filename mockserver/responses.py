@@ -84,12 +84,12 @@ def _base_url(scheme: str, host: str | None, server: tuple[str, int] | None, roo
     return str(Request(scope).base_url).rstrip("/")
 
 
-def too_large(limit: int) -> ValidationFailed:
+def too_large(limit: int, rule: str = "body_too_large") -> ValidationFailed:
     return ValidationFailed(
         f"body: must be at most {limit} bytes",
         status=413,
         headers={"Connection": "close"},
-        rule="body_too_large",
+        rule=rule,
     )
 
 
@@ -119,12 +119,17 @@ def check_json_content_type(request: Request) -> None:
         raise ValidationFailed("Content-Type: must be application/json", rule="content_type")
 
 
-async def read_json_body(request: Request, limit: int) -> bytes:
-    """Step (7) up to parsing: Content-Length over the limit, then content type, then the bytes."""
+async def read_json_body(
+    request: Request, limit: int, *, rule: str = "body_too_large", check_type: bool = True
+) -> bytes:
+    """Step (7) up to parsing: Content-Length over the limit, then content type (unless
+    `check_type` is false: the control plane takes any), then the bytes, refused as soon as
+    they pass the limit. `rule` names the refusal in the journal."""
     length = declared_length(request)
     if length is not None and length > limit:
-        raise too_large(limit)
-    check_json_content_type(request)
+        raise too_large(limit, rule)
+    if check_type:
+        check_json_content_type(request)
     # ASGI messages read directly: `request.stream()` is an async generator, and the event loop
     # registers every one it sees (a weak set entry per request).
     receive = request.receive
@@ -136,7 +141,7 @@ async def read_json_body(request: Request, limit: int) -> bytes:
         chunk = message.get("body", b"")
         total += len(chunk)
         if total > limit:
-            raise too_large(limit)
+            raise too_large(limit, rule)
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
