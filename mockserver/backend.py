@@ -137,10 +137,9 @@ class Backend:
         mime = check_content(upload, self.profile.megabyte)
         with self.lock:
             file_id = self.streams.new_id("file")
-            with upload.body.mapped() as data:
-                seconds, token = file_durations(
-                    self.streams.secret, file_id, upload.kind, mime, data
-                )
+            seconds, token = file_durations(
+                self.streams.secret, file_id, upload.kind, mime, upload.body
+            )
             self.blobs.keep(upload.body, file_id)
             stored = StoredFile(
                 file_id,

@@ -107,11 +107,9 @@ class BlobStore:
         """Adopt a finished spool as the bytes of `file_id`."""
         spool.finish()
         target = self._directory() / file_id
+        assert spool.path is not None  # spools of this store are files
         try:
-            if spool.path is None:
-                target.write_bytes(spool.read())
-            else:
-                os.replace(spool.path, target)
+            os.replace(spool.path, target)
         except FileNotFoundError:  # its directory went with a full reset meanwhile
             spool.discard()
 

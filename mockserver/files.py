@@ -6,7 +6,6 @@ Types come from signature bytes (sniffing), never from names or declared types.
 from __future__ import annotations
 
 import math
-import mmap
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -170,11 +169,14 @@ def check_content(upload: UploadRequest, megabyte: int) -> str:
 
 
 def file_durations(
-    secret: bytes, file_id: str, kind: str, mime: str, data: bytes | mmap.mmap
+    secret: bytes, file_id: str, kind: str, mime: str, body: Spool
 ) -> tuple[float | None, str | None]:
+    """Duration and its token for audio and video (their bytes mapped to read them); none for
+    an image, whose bytes are not opened."""
     if kind == "image":
         return None, None
-    seconds = duration_seconds(mime, data)
+    with body.mapped() as data:
+        seconds = duration_seconds(mime, data)
     return seconds, duration_token(secret, file_id, seconds)
 
 

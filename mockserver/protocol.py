@@ -280,12 +280,12 @@ class FakeHttpProtocol(HttpToolsProtocol):
 
 
 def protocol_class(
-    app: Any = None, *, body_timeout: float = BODY_TIMEOUT, header_limit: int = HEADER_LIMIT
+    app: Any = None, *, body_timeout: float = BODY_TIMEOUT
 ) -> type[FakeHttpProtocol]:
     """The protocol for serving `app`: request ids from its backend, when it has one."""
     _quiet_invalid_requests()
     backend = getattr(getattr(app, "state", None), "backend", None)
-    attributes: dict[str, Any] = {"body_timeout": body_timeout, "header_limit": header_limit}
+    attributes: dict[str, Any] = {"body_timeout": body_timeout}
     if backend is not None:
         state = app.state
         attributes["request_id"] = staticmethod(lambda: state.backend.streams.request_id())
