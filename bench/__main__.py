@@ -135,10 +135,11 @@ def importable_children() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if (sys.argv[1:] if argv is None else argv)[:1] == ["soak"]:  # python -m bench soak …
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["soak"]:  # python -m bench soak …
         from bench import soak
 
-        return soak.main((sys.argv[1:] if argv is None else argv)[1:])
+        return soak.main(argv[1:])
     args = parse(argv)
     importable_children()
     if args.load != "auto":

@@ -143,8 +143,8 @@ def targets(record: dict) -> list[dict]:
     if inprocess:
         add("in-process create+poll < 2 ms", inprocess["pair_ms"], inprocess["pair_ms"] < 2)
         direct = inprocess.get("direct")
-        for route, ceiling in IN_PROCESS_CEILING.items():
-            if direct:
+        if direct:
+            for route, ceiling in IN_PROCESS_CEILING.items():
                 ratio = direct[f"{route}_ratio"]
                 add(f"in-process {route} <= {ceiling}x the bare route", ratio, ratio <= ceiling)
     startup = record.get("startup", {}).get("fake")

@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.servers import read_status
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "rvya_sk_soak_client_01"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -143,13 +145,6 @@ RAW_KINDS = {
 }
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 class Fake:
     """`rivya-mock` in a subprocess on a free port, as users start it."""
 
@@ -172,7 +167,7 @@ class Fake:
 
     def rss(self) -> float:
         time.sleep(0.3)  # let the last answers finish
-        return rss_mib(self.process.pid)
+        return read_status(self.process.pid)["VmRSS"] / 1024
 
     def stop(self) -> None:
         self.process.terminate()

@@ -7,6 +7,8 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
+from starlette.requests import Request
+
 from .errors import ValidationFailed
 from .profile import ALL_SCOPES
 
@@ -51,10 +53,10 @@ def page(items: Iterable[Any], offset: int, limit: int) -> list[Any]:
     return list(itertools.islice(items, offset, offset + limit))
 
 
-def query(pairs: Iterable[tuple[str, str]], ints: set[str], allowed: set[str]) -> dict[str, Any]:
-    """A query string's parameters: only `allowed` ones, those in `ints` whole numbers."""
+def query(request: Request, ints: set[str], allowed: set[str]) -> dict[str, Any]:
+    """The request's query parameters: only `allowed` ones, those in `ints` whole numbers."""
     values: dict[str, Any] = {}
-    for name, value in pairs:
+    for name, value in request.query_params.items():
         if name not in allowed:
             raise ValidationFailed(f"query: unknown parameter {name!r}", rule="control_query")
         if name in ints and not (value.isascii() and value.isdigit() and len(value) <= 18):

@@ -51,17 +51,13 @@ def _field(body: dict[str, Any], name: str) -> Any:
     return body.get(name)
 
 
-def _query(request: Request, ints: set[str], allowed: set[str]) -> dict[str, Any]:
-    return query(request.query_params.items(), ints, allowed)
-
-
 async def reset(request: Request) -> Response:
     body = await _body(request, {"account"})
     return json_response(_control(request).reset(_field(body, "account")))
 
 
 async def state(request: Request) -> Response:
-    page = _query(request, {"limit", "offset"}, {"limit", "offset"})
+    page = query(request, {"limit", "offset"}, {"limit", "offset"})
     return json_response(_control(request).state(**page))
 
 
@@ -143,7 +139,7 @@ async def set_public_api(request: Request) -> Response:
 
 
 async def list_requests(request: Request) -> Response:
-    filters = _query(
+    filters = query(
         request,
         {"status", "since", "limit"},
         {"method", "path", "status", "error_code", "rule", "account", "since", "limit"},

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import secrets
 from importlib.resources import files
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -73,23 +72,19 @@ async def inspector_page(request: Request) -> Response:
     return HTMLResponse(page_html(nonce), headers=headers)
 
 
-def _params(request: Request, ints: set[str], allowed: set[str]) -> dict[str, Any]:
-    return query(request.query_params.items(), ints, allowed)
-
-
 def get_overview(request: Request) -> Response:
-    _params(request, set(), set())
+    query(request, set(), set())
     return json_response(overview(request.app.state.control))
 
 
 def list_tasks(request: Request) -> Response:
-    query = _params(request, {"offset", "limit"}, {"offset", "limit", "status", "account", "model"})
-    return json_response(task_page(request.app.state.control, **query))
+    filters = query(request, {"offset", "limit"}, {"offset", "limit", "status", "account", "model"})
+    return json_response(task_page(request.app.state.control, **filters))
 
 
 def list_accounts(request: Request) -> Response:
-    query = _params(request, {"offset", "limit"}, {"offset", "limit"})
-    return json_response(account_page(request.app.state.control, **query))
+    paging = query(request, {"offset", "limit"}, {"offset", "limit"})
+    return json_response(account_page(request.app.state.control, **paging))
 
 
 async def result_image(request: Request) -> Response:

@@ -78,6 +78,10 @@ def _components(prompt_length_unit: str) -> dict[str, Any]:
     return dict(sorted(schemas.items()))
 
 
+def _servers(base_url: str) -> list[dict[str, str]]:
+    return [{"url": base_url or "/", "description": "This rivya-mock server."}]
+
+
 def openapi_dict(profile: Profile | None = None, base_url: str = "") -> dict[str, Any]:
     """The document for `profile`, served from `base_url` (both default to the defaults)."""
     profile = profile or Profile()
@@ -92,7 +96,7 @@ def openapi_dict(profile: Profile | None = None, base_url: str = "") -> dict[str
             "license": {"name": "MIT", "identifier": "MIT"},
             "contact": {"name": "rivya-mock"},
         },
-        "servers": [{"url": base_url or "/", "description": "This rivya-mock server."}],
+        "servers": _servers(base_url),
         "security": [{SECURITY_SCHEME: []}],
         "tags": [{"name": name, "description": text} for name, text in TAGS.items()],
         "paths": _paths(profile),
@@ -125,12 +129,11 @@ def _serialized(profile: Profile) -> tuple[bytes, bytes]:
     """The document's bytes before and after the value of `servers`."""
     document = openapi_dict(profile)
     rest = {k: v for k, v in document.items() if k not in ("openapi", "servers")}
-    head = b'{"openapi":"3.1.0","servers":'
+    head = b'{"openapi":' + json.dumps(document["openapi"]).encode("utf-8") + b',"servers":'
     return head, b"," + json.dumps(rest, separators=(",", ":")).encode("utf-8")[1:]
 
 
 def openapi_document(profile: Profile, base_url: str) -> bytes:
     """The served bytes: the cached body with this request's server spliced in."""
     head, tail = _serialized(_shaping_knobs(profile))
-    servers = [{"url": base_url or "/", "description": "This rivya-mock server."}]
-    return head + json.dumps(servers, separators=(",", ":")).encode("utf-8") + tail
+    return head + json.dumps(_servers(base_url), separators=(",", ":")).encode("utf-8") + tail

@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..control_routes import _body, _query
+from ..control_input import query
+from ..control_routes import _body
 from ..responses import json_response
 from ..routing import route
 from .control import WebhookControl
@@ -20,7 +21,7 @@ def _control(request: Request) -> WebhookControl:
 
 
 async def list_deliveries(request: Request) -> Response:
-    filters = _query(request, {"limit"}, {"endpoint", "event", "delivery", "limit"})
+    filters = query(request, {"limit"}, {"endpoint", "event", "delivery", "limit"})
     return json_response(_control(request).deliveries(**filters))
 
 
