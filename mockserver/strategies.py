@@ -178,11 +178,6 @@ class WebhookSchedule:
         for index, fault in sorted(self.attempts.items()):
             control.webhooks.add_fault(_webhook_rule(index, fault))
 
-    @property
-    def settle_seconds(self) -> float:
-        """Clock time after which every delayed attempt has been made."""
-        return float(sum(f.seconds for f in self.attempts.values() if isinstance(f, Delay)))
-
 
 def _webhook_rule(index: int, fault: WebhookFault) -> dict[str, Any]:
     rule: dict[str, Any] = {"skip": index, "count": 1}

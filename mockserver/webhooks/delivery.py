@@ -110,7 +110,7 @@ class Dispatcher:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(self._poke)
 
-    def drain(self, timeout: float | None = None) -> None:
+    def drain(self) -> None:
         """Make every attempt due now, once, and return when all are made (not on the loop)."""
         backend = self._backend()
         if backend is None or (not backend.webhooks.endpoints and not self.running):
@@ -125,7 +125,7 @@ class Dispatcher:
         assert self._loop is not None
         future = asyncio.run_coroutine_threadsafe(self._drain(), self._loop)
         with contextlib.suppress(concurrent.futures.CancelledError):  # the dispatcher stopped
-            future.result(timeout)
+            future.result()
 
     def use_transport(self, transport: Any) -> None:
         """Deliver through `transport` from now on (restarts the dispatcher if it runs)."""
@@ -243,9 +243,9 @@ class Dispatcher:
         if endpoint is None:
             store.finish(delivery, now, None, "abandoned: the endpoint is gone")
             return
-        fault = None if delivery.notes else store.faults.draw(delivery)
+        fault = None if delivery.faulted else store.faults.draw(delivery)
         if fault is not None:
-            delivery.notes.append(fault.action)
+            delivery.faulted = True
             if fault.action == "delay":
                 store.postpone(delivery, now + fault.seconds)
                 self._poke()

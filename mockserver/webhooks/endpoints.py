@@ -7,7 +7,7 @@ A delivery is one attempt to send one event to one endpoint; a retry is a new at
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..generations import Task
 from ..randomness import IdStream
@@ -101,7 +101,7 @@ class Delivery:
     in_flight: bool = False
     held: bool = False
     retries: bool = True
-    notes: list[str] = field(default_factory=list)
+    faulted: bool = False  # a seeded fault already acted on this attempt (at most one does)
     seq: int = 0  # creation order: attempts due together are made in this order
 
     @property

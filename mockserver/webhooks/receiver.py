@@ -162,9 +162,6 @@ class WebhookReceiver:
             raise AssertionError(f"no verified {type} delivery for {task_id}; received {seen}")
         return hit
 
-    def of_type(self, type: str) -> list[ReceivedDelivery]:
-        return [d for d in self.deliveries if d.type == type]
-
     def clear(self) -> None:
         with self._arrived:
             self.deliveries.clear()
