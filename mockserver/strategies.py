@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from hypothesis import strategies as st
 
@@ -142,15 +142,21 @@ def fault_schedules(
 class Duplicate:
     """The same request (same webhook-id, signature and body) is sent twice."""
 
+    action: ClassVar[str] = "duplicate"
+
 
 @dataclass(frozen=True)
 class HoldBack:
     """The attempt waits until the next attempt to its endpoint was made: out of order."""
 
+    action: ClassVar[str] = "hold_back"
+
 
 @dataclass(frozen=True)
 class Delay:
     """The attempt is made this many seconds later (fake's clock)."""
+
+    action: ClassVar[str] = "delay"
 
     seconds: int = 1
 
@@ -159,14 +165,20 @@ class Delay:
 class BadSignature:
     """The attempt is signed with a wrong secret (a verifying receiver refuses it)."""
 
+    action: ClassVar[str] = "bad_signature"
+
 
 @dataclass(frozen=True)
 class ReceiverDown:
     """The attempt is not sent: it fails as a refused connection (then retried)."""
 
+    action: ClassVar[str] = "receiver_down"
+
 
 WebhookFault = Duplicate | HoldBack | Delay | BadSignature | ReceiverDown
-WEBHOOK_ACTIONS = ("duplicate", "hold_back", "delay", "bad_signature", "receiver_down")
+WEBHOOK_ACTIONS = tuple(
+    kind.action for kind in (Duplicate, HoldBack, Delay, BadSignature, ReceiverDown)
+)
 
 
 @dataclass(frozen=True)
@@ -184,16 +196,10 @@ class WebhookSchedule:
 
 
 def _webhook_rule(index: int, fault: WebhookFault) -> dict[str, Any]:
-    rule: dict[str, Any] = {"skip": index, "count": 1}
+    rule: dict[str, Any] = {"skip": index, "count": 1, "action": fault.action}
     if isinstance(fault, Delay):
-        return rule | {"action": "delay", "seconds": fault.seconds}
-    names = {
-        Duplicate: "duplicate",
-        HoldBack: "hold_back",
-        BadSignature: "bad_signature",
-        ReceiverDown: "receiver_down",
-    }
-    return rule | {"action": names[type(fault)]}
+        rule["seconds"] = fault.seconds
+    return rule
 
 
 def webhook_faults(
