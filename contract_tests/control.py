@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 MAIN_CREDITS = 1_000_000  # the kit's own accounts on a fake: enough never to be the limit
-ROLE_CREDITS = {"second": 1000, "empty": 0, "revoked": 1000, "free": MAIN_CREDITS, "tight": 0}
+ROLE_CREDITS = {"second": 1000, "empty": 0, "revoked": 1000, "free": MAIN_CREDITS}
 
 
 class ControlPlane:

@@ -13,9 +13,9 @@ import functools
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 
-from mockserver.schemas import BASE_URI, load_schemas, tolerant_validator
+from mockserver.schemas import load_schemas, registry_of, relaxed_schemas, tolerant_validator
 
 MARK = "x-rivya-decision"
 # What a marked subschema keeps besides its type: what names it, never what it asserts.
@@ -34,11 +34,7 @@ def _documented(node: Any) -> Any:
         if MARK in node:
             kept = {k: v for k, v in node.items() if k in IDENTITY or k == MARK}
             return kept | ({"type": node["type"]} if "type" in node else {})
-        return {
-            k: _documented(v)
-            for k, v in node.items()
-            if not (k == "additionalProperties" and v is False)
-        }
+        return {k: _documented(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_documented(v) for v in node]
     return node
@@ -65,12 +61,11 @@ def decision_points() -> list[tuple[str, str, str]]:
 
 @functools.cache
 def _registry() -> tuple[dict[str, Any], Registry]:
-    schemas = load_schemas()
-    made = {n: s if n in EXACT_SCHEMAS else _documented(s) for n, s in schemas.items()}
-    registry = Registry().with_resources(
-        (BASE_URI + name, Resource.from_contents(schema)) for name, schema in made.items()
-    )
-    return made, registry
+    relaxed = relaxed_schemas()
+    made = {
+        n: s if n in EXACT_SCHEMAS else _documented(relaxed[n]) for n, s in load_schemas().items()
+    }
+    return made, registry_of(made)
 
 
 @functools.cache

@@ -193,11 +193,11 @@ def read_settings(config: pytest.Config) -> Settings:
         examples=_int(raw["--examples"], "--examples"),
         report=raw["--report"],
         profile_out=raw["--profile-out"],
-        poll_timeout=timeout if timeout else 600.0,
+        poll_timeout=timeout if timeout else Settings.poll_timeout,
         poll_interval=_float(raw["--poll-interval"], "--poll-interval"),
         control_token=raw["--control-token"],
         hypothesis_db=raw["--hypothesis-db"],
         webhook_receiver_url=raw["--webhook-receiver-url"],
         webhook_receiver_port=_int(raw["--webhook-receiver-port"], "--webhook-receiver-port")
-        or 8787,
+        or Settings.webhook_receiver_port,
     )

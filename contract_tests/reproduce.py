@@ -11,26 +11,26 @@ from typing import Any
 
 import pytest
 
-from .options import Settings
+from .options import OPTIONS, Settings
 
-SECRETS = {
-    "api_key": ("--api-key", "RIVYA_API_KEY"),
-    "second_api_key": ("--second-api-key", "RIVYA_SECOND_API_KEY"),
-    "empty_api_key": ("--empty-api-key", "RIVYA_EMPTY_API_KEY"),
-    "revoked_api_key": ("--revoked-api-key", "RIVYA_REVOKED_API_KEY"),
-    "control_token": ("--control-token", "RIVYA_MOCK_CONTROL_TOKEN"),
-}
-PLAIN = {
-    "base_url": "--base-url",
-    "max_credits": "--max-credits",
-    "examples": "--examples",
-    "poll_timeout": "--poll-timeout",
-    "poll_interval": "--poll-interval",
-    "hypothesis_db": "--hypothesis-db",
-    "webhook_receiver_url": "--webhook-receiver-url",
-    "webhook_receiver_port": "--webhook-receiver-port",
-}
-DEFAULTS: dict[str, Any] = {"poll_timeout": 600.0, "webhook_receiver_port": 8787}
+# Settings fields in the order the line shows them; each flag is `--` + the name with dashes.
+PLAIN = (
+    "base_url",
+    "max_credits",
+    "examples",
+    "poll_timeout",
+    "poll_interval",
+    "hypothesis_db",
+    "webhook_receiver_url",
+    "webhook_receiver_port",
+)
+# Read back from the environment variable the kit takes for the flag.
+SECRETS = ("api_key", "second_api_key", "empty_api_key", "revoked_api_key", "control_token")
+ENV = {flag: env for flag, _, env, _ in OPTIONS}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def _text(value: Any) -> str:
@@ -39,13 +39,13 @@ def _text(value: Any) -> str:
 
 def command_line(settings: Settings, seed: int, config: pytest.Config) -> str:
     words = ["rivya-contract"]
-    for name, flag in PLAIN.items():
+    for name in PLAIN:
         value = getattr(settings, name)
-        if value is not None and value != DEFAULTS.get(name):
-            words += [flag, shlex.quote(_text(value))]
-    for name, (flag, env) in SECRETS.items():
+        if value is not None and value != getattr(Settings, name):
+            words += [_flag(name), shlex.quote(_text(value))]
+    for name in SECRETS:
         if getattr(settings, name):
-            words += [flag, f'"${env}"']
+            words += [_flag(name), f'"${ENV[_flag(name)]}"']
     words += ["--seed", str(seed)]
     profile = config.getoption("hypothesis_profile", default=None)
     if profile:

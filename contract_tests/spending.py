@@ -20,10 +20,12 @@ def create_paid(
     *,
     key: str | None = None,
     idempotency_key: str | None = None,
+    why: str | None = None,
 ) -> httpx.Response:
-    """A create that should succeed: its cost is reserved first (the check skips if it cannot be)."""
+    """A create that should succeed: its cost is reserved first (the check skips if it cannot be;
+    `why` names the create in the skip, by default `a <model> generation`)."""
     cost = catalog.cost(body.get("model"))
-    target.budget.reserve(cost, f"a {body.get('model')} generation")
+    target.budget.reserve(cost, why or f"a {body.get('model')} generation")
     response = target.api.create_generation(
         body, key or target.keys.main, idempotency_key=idempotency_key
     )
@@ -51,15 +53,19 @@ def create_refused(
     check = target.api.journal.current
     if check in target.api.findings:
         raise AssertionError(target.api.findings[check])
-    cost = catalog.cost(body.get("model") if isinstance(body, dict) else None)
     if main:
-        target.budget.reserve(cost, "a create that should be refused (in case it is accepted)")
         key, guarded = target.keys.main, False
+        response = create_paid(
+            target,
+            catalog,
+            body,
+            idempotency_key=idempotency_key,
+            why="a create that should be refused (in case it is accepted)",
+        )
     else:
+        cost = catalog.cost(body.get("model") if isinstance(body, dict) else None)
         key, guarded = _refused_sender(target, cost)
-    response = target.api.create_generation(body, key, idempotency_key=idempotency_key)
-    if main and not response.is_success:
-        target.budget.release(cost)
+        response = target.api.create_generation(body, key, idempotency_key=idempotency_key)
     if response.is_success:
         if guarded:
             target.budget.spend_guard()
@@ -184,9 +190,4 @@ def reserved_by(
 
 def try_create(target: Target, catalog: Catalog, body: dict[str, Any]) -> httpx.Response:
     """A create the target may accept or refuse ([decision] cases): its cost is reserved first."""
-    cost = catalog.cost(body.get("model"))
-    target.budget.reserve(cost, f"observing a {body.get('model')} create")
-    response = target.api.create_generation(body, target.keys.main)
-    if not response.is_success:
-        target.budget.release(cost)
-    return response
+    return create_paid(target, catalog, body, why=f"observing a {body.get('model')} create")

@@ -117,18 +117,16 @@ WELL_FORMED = {
 
 
 def _well_formed_rule(catalog: Catalog, values: Any) -> st.SearchStrategy[Any] | str:
-    pairs = [
-        (m, k)
+    places = [
+        (m, k, vs)
         for m in catalog.with_params()
         for k in sorted(m.params or {})
-        if values(catalog, m, k)
+        if (vs := values(catalog, m, k))
     ]
-    if not pairs:
+    if not places:
         return "no listed model's params offer such a value (or their shape is a [decision])"
-    return st.sampled_from(pairs).flatmap(
-        lambda pair: st.sampled_from(values(catalog, *pair)).map(
-            lambda v: _with_param(pair[0], pair[1], v)
-        )
+    return st.sampled_from(places).flatmap(
+        lambda place: st.sampled_from(place[2]).map(lambda v: _with_param(place[0], place[1], v))
     )
 
 

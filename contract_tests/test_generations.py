@@ -51,7 +51,7 @@ def test_finished_task_never_changes(target: Target, catalog: Catalog) -> None:
 
 
 def test_valid_requests_are_accepted_and_finish(target: Target, catalog: Catalog) -> None:
-    dearest = max(m.cost for m in catalog.models.values())
+    dearest = catalog.dearest()
 
     @paid_settings(target, dearest)
     @given(body=valid_bodies(catalog))

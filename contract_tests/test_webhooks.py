@@ -28,10 +28,8 @@ def _path(endpoint_id: str, suffix: str = "") -> str:
     return f"{WEBHOOKS}/{quote(endpoint_id, safe='')}{suffix}"
 
 
-def create_endpoint(
-    target: Target, url: str = NOBODY, key: str | None = None, **fields: Any
-) -> httpx.Response:
-    body = {"name": "rivya-contract kit", "url": url, "event_types": TYPES} | fields
+def create_endpoint(target: Target, url: str = NOBODY, key: str | None = None) -> httpx.Response:
+    body = {"name": "rivya-contract kit", "url": url, "event_types": TYPES}
     schema = "webhook_endpoint_with_secret.json"
     return target.api.send("POST", WEBHOOKS, schema=schema, key=key or target.keys.main, json=body)
 
@@ -59,13 +57,11 @@ def made(webhook_api: Target) -> Iterator[list[tuple[str, str]]]:
         revoke(webhook_api, endpoint_id, key)
 
 
-def new_endpoint(
-    target: Target, made: list[tuple[str, str]], url: str = NOBODY, key: str | None = None
-) -> dict[str, Any]:
-    response = create_endpoint(target, url, key)
+def new_endpoint(target: Target, made: list[tuple[str, str]]) -> dict[str, Any]:
+    response = create_endpoint(target)
     is_success(response)
     body = response.json()
-    made.append((body["id"], key or target.keys.main))
+    made.append((body["id"], target.keys.main))
     return body
 
 

@@ -8,6 +8,7 @@ listens on 127.0.0.1 (`--webhook-receiver-port`) behind the public URL the user'
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import json
 import threading
@@ -29,12 +30,18 @@ class Arrival:
     body: bytes
     status: int
 
-    @property
+    @functools.cached_property
     def event(self) -> Any:
         try:
             return json.loads(self.body)
         except ValueError:
             return None
+
+    @property
+    def task_id(self) -> Any:
+        """The event's `data.id` (the task it is about), or None."""
+        data = self.event.get("data") if isinstance(self.event, dict) else None
+        return data.get("id") if isinstance(data, dict) else None
 
 
 def signed_with(secret: str, arrival: Arrival) -> bool:
@@ -60,36 +67,26 @@ def signed_with(secret: str, arrival: Arrival) -> bool:
 class KitReceiver:
     def __init__(self) -> None:
         self.arrivals: list[Arrival] = []
-        self.failing: set[str] = set()  # webhook-ids whose first delivery gets a 500
+        self.failing: set[str] = set()  # task ids: each delivery's first attempt gets a 500
         self._failed: set[str] = set()
         self._arrived = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
 
     def answer(self, headers: dict[str, str], body: bytes) -> int:
         webhook_id = headers.get("webhook-id", "")
-        event = Arrival(headers, body, 0).event
-        data = event.get("data") if isinstance(event, dict) else None
-        task_id = data.get("id") if isinstance(data, dict) else None
+        arrival = Arrival(headers, body, 200)
+        task_id = arrival.task_id  # the body is parsed before the lock
         with self._arrived:  # decided under the lock: two copies at once get one 500 between them
-            fail = (task_id in self.failing or webhook_id in self.failing) and (
-                webhook_id not in self._failed
-            )
-            status = 500 if fail else 200
-            if fail:
+            if task_id in self.failing and webhook_id not in self._failed:
+                arrival.status = 500
                 self._failed.add(webhook_id)
-            self.arrivals.append(Arrival(headers, body, status))
+            self.arrivals.append(arrival)
             self._arrived.notify_all()
-        return status
+        return arrival.status
 
     def about(self, task_id: str) -> list[Arrival]:
         with self._arrived:
-            return [
-                a
-                for a in self.arrivals
-                if isinstance(a.event, dict)
-                and isinstance(a.event.get("data"), dict)
-                and a.event["data"].get("id") == task_id
-            ]
+            return [a for a in self.arrivals if a.task_id == task_id]
 
     def wait_about(self, task_id: str, count: int, timeout: float) -> list[Arrival]:
         with self._arrived:

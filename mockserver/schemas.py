@@ -63,12 +63,21 @@ def _schemas(tolerant: bool) -> dict[str, dict[str, Any]]:
     return {n: _relax(s) for n, s in schemas.items()} if tolerant else schemas
 
 
+def relaxed_schemas() -> dict[str, dict[str, Any]]:
+    """Copies of the schema files that allow extra fields (no `additionalProperties: false`)."""
+    return _schemas(True)
+
+
+def registry_of(schemas: dict[str, dict[str, Any]]) -> Registry:
+    """A referencing registry of schemas by their name relative to `schemas/`."""
+    return Registry().with_resources(
+        (BASE_URI + name, Resource.from_contents(schema)) for name, schema in schemas.items()
+    )
+
+
 @functools.cache
 def _registry(tolerant: bool) -> Registry:
-    return Registry().with_resources(
-        (BASE_URI + name, Resource.from_contents(schema))
-        for name, schema in _schemas(tolerant).items()
-    )
+    return registry_of(_schemas(tolerant))
 
 
 @functools.cache
