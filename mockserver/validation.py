@@ -145,6 +145,26 @@ class GenerationRequest:
     fingerprint: str
 
 
+# Tasks asking for the same params share one dict of them (a create then stores ~180 bytes
+# less). Never mutated. Bounded by the catalog: every params schema forbids unknown keys and
+# every value is one of its param's enum strings; the limit only guards against a catalog
+# with too many combinations.
+_RESOLVED: dict[tuple[str, tuple[tuple[str, Any], ...]], dict[str, str]] = {}
+RESOLVED_LIMIT = 10_000
+
+
+def resolved_params(model: Model, params: dict[str, Any]) -> dict[str, str]:
+    """The validated `params` with the model's defaults filled in (reference items apart)."""
+    chosen = tuple((k, v) for k, v in params.items() if k != "referenceMediaItems")
+    key = (model.id, chosen)
+    resolved = _RESOLVED.get(key)
+    if resolved is None:
+        resolved = model.defaults() | dict(chosen)
+        if len(_RESOLVED) < RESOLVED_LIMIT:
+            _RESOLVED[key] = resolved
+    return resolved
+
+
 def _fail(message: str, rule: str = "schema") -> ValidationFailed:
     return ValidationFailed(message, rule=rule)
 
@@ -171,11 +191,10 @@ def validate_generation(body: Any, prompt_unit: str = "codepoints") -> Generatio
             f"prompt: must be at most {model.max_prompt_length} {unit} for {model.id}",
             "prompt_too_long",
         )
-    resolved = model.defaults() | {k: v for k, v in params.items() if k != "referenceMediaItems"}
     return GenerationRequest(
         model=model,
         prompt=prompt,
-        params=resolved,
+        params=resolved_params(model, params),
         references=tuple(params.get("referenceMediaItems", ())),
         client_request_id=body.get("client_request_id"),
         fingerprint=canonical(body),

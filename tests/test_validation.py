@@ -268,3 +268,32 @@ def test_mutated_bodies_are_rejected_as_validation_failed(client, body):
     response = create(client, body)
     assert rejected(response), response.text
     assert credits(client) == 1000
+
+
+def _params_of(params: dict) -> dict:
+    from mockserver.validation import validate_generation
+
+    body = {"model": "gpt-image-2", "prompt": "a cat", "params": params}
+    return validate_generation(body).params
+
+
+def test_tasks_asking_for_the_same_params_share_one_dict_with_the_defaults_filled_in():
+    first, again = _params_of({"resolution": "2K"}), _params_of({"resolution": "2K"})
+    other = _params_of({"resolution": "4K", "aspect_ratio": "16:9"})
+    assert first == {"aspect_ratio": "1:1", "resolution": "2K"}
+    assert again is first
+    assert other == {"aspect_ratio": "16:9", "resolution": "4K"}
+    reference = {"url": "https://example.com/a.png", "kind": "image", "mimeType": "image/png"}
+    with_reference = _params_of({"resolution": "2K", "referenceMediaItems": [reference]})
+    assert with_reference is first  # reference items are kept apart, not in params
+
+
+def test_shared_params_stay_bounded(monkeypatch):
+    from mockserver import validation
+
+    monkeypatch.setattr(validation, "_RESOLVED", {})
+    monkeypatch.setattr(validation, "RESOLVED_LIMIT", 2)
+    made = [_params_of({"resolution": r}) for r in ("1K", "2K", "4K", "4K")]
+    assert len(validation._RESOLVED) == 2
+    assert [p["resolution"] for p in made] == ["1K", "2K", "4K", "4K"]
+    assert made[2] is not made[3]  # past the limit, each request gets its own
