@@ -173,6 +173,7 @@ class FakeHttpProtocol(HttpToolsProtocol):
         if cycle is not None and not cycle.response_complete and not cycle.more_body:
             cycle.keep_alive = False
             return True
+        self.transport.flush()  # type: ignore[attr-defined]  # the transport closes itself next
         return None
 
     def shutdown(self) -> None:
@@ -268,6 +269,7 @@ class FakeHttpProtocol(HttpToolsProtocol):
             self._linger_timer.cancel()
             self._linger_timer = None
         if self._raw is not None and not self._raw.is_closing():
+            self.transport.flush()  # type: ignore[attr-defined]  # (nothing once lingering)
             self._raw.close()
 
     # -- the body: silence and shutdown --------------------------------------------------------
