@@ -8,7 +8,8 @@ What uvicorn leaves open and spec §4/§15 close, per connection:
   (checked by one timer per connection, so keep-alive requests pay nothing for it);
 - a close with request bytes still unread lingers (half-close, then discard a bounded amount) so
   that a client which reads only after sending (urllib) gets the answer instead of a reset;
-- malformed HTTP is answered 400 in the envelope, not in plain text;
+- malformed HTTP is answered 400 in the envelope, not in plain text (after the answers to the
+  requests pipelined before it);
 - an answer's small writes are held until the event loop's pass ends and sent as one.
 """
 
@@ -128,6 +129,7 @@ class FakeHttpProtocol(HttpToolsProtocol):
         self._stalled: str | None = None
         self._head_started: float | None = None
         self._watch: asyncio.TimerHandle | None = None
+        self._refusal: bytes | None = None  # to send once the answers under way are sent
 
     # -- connection ----------------------------------------------------------------------------
 
@@ -143,6 +145,8 @@ class FakeHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._refusal is not None:
+            return  # refused already: the answers under way finish, then the connection closes
         if self.lingering:
             self._linger_left -= len(data)
             if self._linger_left <= 0:
@@ -227,10 +231,21 @@ class FakeHttpProtocol(HttpToolsProtocol):
         self._refuse(400, f"The request is not valid HTTP/1.1 ({msg.rstrip('.')}).")
 
     def _refuse(self, status: int, message: str) -> None:
-        """Answer in the envelope with Connection: close, unless an answer is under way."""
-        if self.cycle is not None and not self.cycle.response_complete:
-            self._close_now()
+        """Answer in the envelope with Connection: close. With answers still under way for
+        requests read before (pipelined), those go out first, then this one, then the close;
+        unless the request being answered is itself cut short (its body cannot arrive)."""
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            if cycle.more_body:
+                self._close_now()
+                return
+            cycle.keep_alive = False  # the newest request is answered last, then closes
+            self._refusal = self._refusal or self._refusal_bytes(status, message)
             return
+        self.transport.write(self._refusal_bytes(status, message))
+        self.close_connection(unread=True)
+
+    def _refusal_bytes(self, status: int, message: str) -> bytes:
         body = dump(error_json("validation_failed", message, self.request_id()))
         head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
@@ -240,8 +255,7 @@ class FakeHttpProtocol(HttpToolsProtocol):
             b"content-length: %d\r\n" % len(body),
             b"connection: close\r\n\r\n",
         ]
-        self.transport.write(b"".join(head) + body)
-        self.close_connection(unread=True)
+        return b"".join(head) + body
 
     # -- closing -------------------------------------------------------------------------------
 
@@ -253,6 +267,10 @@ class FakeHttpProtocol(HttpToolsProtocol):
         if self.lingering:
             self._close_now()
             return
+        refusal, self._refusal = self._refusal, None
+        if refusal is not None:  # a refusal that waited for the answers before it
+            self.transport.write(refusal)
+            unread = True
         self.transport.flush()  # type: ignore[attr-defined]  # what is held goes out first
         unread = unread or (self.cycle is not None and self.cycle.more_body)
         if self._stopping or not unread or not raw.can_write_eof():

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 from support import auth
-from wire import address, head, served
+from wire import address, head, read_answers, served
 
 from mockserver import protocol
 from mockserver.protocol import WRITE_HOLD_BYTES, FakeHttpProtocol
@@ -66,6 +66,7 @@ class StubProtocol:
         return self.raw
 
     _stopping = False
+    _refusal = None
     cycle = None
 
 
@@ -132,33 +133,6 @@ def test_pipelined_requests_over_a_real_socket_are_answered_whole_and_in_order()
             answers = read_answers(sock, len(requests))
     assert [status for status, _ in answers] == [200] * 6
     assert [b"current_credits" in body for _, body in answers] == [True, False] * 3
-
-
-def read_answers(sock: socket.socket, count: int) -> list[tuple[int, bytes]]:
-    """`count` answers with a Content-Length, read from one connection."""
-    sock.settimeout(10)
-    data, answers = b"", []
-    while len(answers) < count:
-        top, found, rest = data.partition(b"\r\n\r\n")
-        length = int(
-            next(
-                (
-                    line.split(b":")[1]
-                    for line in top.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                ),
-                b"-1",
-            )
-        )
-        if found and 0 <= length <= len(rest):
-            answers.append((int(top.split()[1]), rest[:length]))
-            data = rest[length:]
-            continue
-        chunk = sock.recv(65536)
-        assert chunk, f"closed after {len(answers)} answers"
-        data += chunk
-    assert data == b"", "more bytes than the answers"
-    return answers
 
 
 def test_a_download_larger_than_the_hold_limit_arrives_whole():

@@ -20,6 +20,7 @@ from wire import (
     envelope_code,
     head,
     read_answer,
+    read_answers,
     served,
     start_cli,
     stop_cli,
@@ -104,6 +105,20 @@ def test_malformed_http_is_answered_in_the_envelope_and_not_logged():
         status, _, body = read_answer(sock)
     assert status == 400 and envelope_code(body) == "validation_failed"
     assert not [r for r in records if "Invalid HTTP" in r.getMessage()]
+
+
+@pytest.mark.parametrize("valid", [1, 2])
+def test_malformed_http_after_pipelined_requests_is_answered_after_them(valid):
+    # the valid requests and the garbage arrive in one packet: each valid request gets its
+    # answer, then the garbage its 400, then the server closes
+    credits = head("GET", "/api/v1/credits", auth())
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(credits * valid + b"GARBAGE \x00\r\n\r\n")
+        answers = read_answers(sock, valid + 1)
+        assert closed_by_server(sock)
+    assert [status for status, _ in answers] == [200] * valid + [400]
+    assert all(b"current_credits" in body for _, body in answers[:-1])
+    assert envelope_code(answers[-1][1]) == "validation_failed"
 
 
 # -- stalled bodies ----------------------------------------------------------------------------

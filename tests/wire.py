@@ -97,3 +97,30 @@ def wait_for_exit(process: subprocess.Popen, limit: float) -> float | None:
     except subprocess.TimeoutExpired:
         return None
     return time.monotonic() - started
+
+
+def read_answers(sock: socket.socket, count: int) -> list[tuple[int, bytes]]:
+    """`count` answers with a Content-Length, read from one connection."""
+    sock.settimeout(10)
+    data, answers = b"", []
+    while len(answers) < count:
+        top, found, rest = data.partition(b"\r\n\r\n")
+        length = int(
+            next(
+                (
+                    line.split(b":")[1]
+                    for line in top.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                b"-1",
+            )
+        )
+        if found and 0 <= length <= len(rest):
+            answers.append((int(top.split()[1]), rest[:length]))
+            data = rest[length:]
+            continue
+        chunk = sock.recv(65536)
+        assert chunk, f"closed after {len(answers)} answers"
+        data += chunk
+    assert data == b"", "more bytes than the answers"
+    return answers
