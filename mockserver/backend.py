@@ -280,13 +280,10 @@ class Backend:
         self.blobs.close()
 
     def ready_key(self) -> str:
-        """A usable key: the first configured one in force that may read credits (else the first
-        in force, else the first), or with no account configured, a demo account made for it."""
+        """The banner's key (spec §13): the first configured account's key, or with no account
+        configured, a demo account made for it."""
         if self.profile.accounts:
-            configured = self.profile.accounts
-            in_force = [a for a in configured if not a.revoked and not a.expired]
-            readers = [a for a in in_force if "credits:read" in a.scopes]
-            return (readers or in_force or configured)[0].key
+            return self.profile.accounts[0].key
         key = "rvya_sk_demo_" + self.streams.new_id("k").removeprefix("k_")[:16]
         account = self.accounts.create_account(self.profile.starting_credits)
         self.accounts.add_key(account.id, key)

@@ -61,18 +61,25 @@ NEEDS_CURL = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is no
 
 
 @NEEDS_CURL
-def test_the_banner_key_is_one_whose_curl_line_works(tmp_path):
-    """A first account that may not read credits (or is revoked) is passed over for one that may."""
-    profile = _profile_with(
-        tmp_path,
-        {"key": "rvya_sk_no_credits_read", "scopes": ["generations:create"]},
-        {"key": "rvya_sk_revoked_reader", "revoked": True},
-        {"key": "rvya_sk_reader_0001", "credits": 7},
-    )
-    process, lines = start("serve", "--profile", profile)
+def test_the_banner_shows_the_first_account_and_a_curl_line_that_works_for_it(tmp_path):
+    """Spec §13: the first configured account's key. When it may not read credits (or is not in
+    force), the curl line lists the models instead, which answers whatever the key."""
+    reader = {"key": "rvya_sk_reader_0001", "credits": 7}
+    for first in (
+        {"key": "rvya_sk_no_credits_read", "scopes": ["generations:create"], "credits": 5},
+        {"key": "rvya_sk_revoked_reader", "revoked": True, "credits": 5},
+    ):
+        process, lines = start("serve", "--profile", _profile_with(tmp_path, first, reader))
+        try:
+            assert lines[1] == f"API key: {first['key']} (5 credits)"
+            assert "/api/v1/models" in lines[2]
+            status, answer = _curl_answers(lines[2])
+            assert status == 200 and answer["object"] == "list"
+        finally:
+            stop(process)
+    process, lines = start("serve", "--profile", _profile_with(tmp_path, reader, first))
     try:
         assert lines[1] == "API key: rvya_sk_reader_0001 (7 credits)"
-        assert "/api/v1/credits" in lines[2]
         assert _curl_answers(lines[2]) == (200, {"current_credits": 7})
     finally:
         stop(process)
