@@ -9,7 +9,7 @@ What uvicorn leaves open and spec §4/§15 close, per connection:
 - a close with request bytes still unread lingers (half-close, then discard a bounded amount) so
   that a client which reads only after sending (urllib) gets the answer instead of a reset;
 - malformed HTTP is answered 400 in the envelope, not in plain text (after the answers to the
-  requests pipelined before it);
+  requests pipelined before it; a malformed body, e.g. a bad chunk, by the app reading it);
 - an answer's small writes are held until the event loop's pass ends and sent as one.
 """
 
@@ -130,6 +130,7 @@ class FakeHttpProtocol(HttpToolsProtocol):
         self._head_started: float | None = None
         self._watch: asyncio.TimerHandle | None = None
         self._refusal: bytes | None = None  # to send once the answers under way are sent
+        self._malformed: str | None = None  # why the body being read cannot be read
 
     # -- connection ----------------------------------------------------------------------------
 
@@ -236,10 +237,13 @@ class FakeHttpProtocol(HttpToolsProtocol):
         unless the request being answered is itself cut short (its body cannot arrive)."""
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
-            if cycle.more_body:
-                self._close_now()
-                return
             cycle.keep_alive = False  # the newest request is answered last, then closes
+            if cycle.more_body:
+                # its own body is what is malformed: reading it raises the 400 in the envelope
+                self._malformed = message
+                self._refusal = b""  # nothing more to send, nothing more to read
+                cycle.message_event.set()  # wake a reader waiting for the body
+                return
             self._refusal = self._refusal or self._refusal_bytes(status, message)
             return
         self.transport.write(self._refusal_bytes(status, message))
@@ -268,8 +272,9 @@ class FakeHttpProtocol(HttpToolsProtocol):
             self._close_now()
             return
         refusal, self._refusal = self._refusal, None
-        if refusal is not None:  # a refusal that waited for the answers before it
-            self.transport.write(refusal)
+        if refusal is not None:  # refused while answers were under way: they went out first
+            if refusal:
+                self.transport.write(refusal)
             unread = True
         self.transport.flush()  # type: ignore[attr-defined]  # what is held goes out first
         unread = unread or (self.cycle is not None and self.cycle.more_body)
@@ -296,6 +301,8 @@ class FakeHttpProtocol(HttpToolsProtocol):
         self, cycle: RequestResponseCycle, receive: Callable[[], Awaitable[Any]]
     ) -> Callable[[], Awaitable[Any]]:
         async def timed_receive() -> Any:
+            if self._malformed is not None:
+                raise self._malformed_error()
             if cycle.message_event.is_set() or cycle.disconnected or cycle.response_complete:
                 return await receive()  # nothing to wait for: no timer
             return await self._await_body(cycle, receive)
@@ -316,6 +323,8 @@ class FakeHttpProtocol(HttpToolsProtocol):
             timer.cancel()
             self._awaiting = None
         reason, self._stalled = self._stalled, None
+        if self._malformed is not None:
+            raise self._malformed_error()
         if reason and message.get("more_body") and not message.get("body"):
             raise self._stall_error(reason)
         return message
@@ -323,6 +332,11 @@ class FakeHttpProtocol(HttpToolsProtocol):
     def _stall(self, cycle: RequestResponseCycle, reason: str) -> None:
         self._stalled = reason
         cycle.message_event.set()
+
+    def _malformed_error(self) -> ValidationFailed:
+        return ValidationFailed(
+            self._malformed or "", headers={"Connection": "close"}, rule="malformed_http"
+        )
 
     def _stall_error(self, reason: str) -> ValidationFailed:
         if reason == "shutdown":

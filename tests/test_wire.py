@@ -121,6 +121,32 @@ def test_malformed_http_after_pipelined_requests_is_answered_after_them(valid):
     assert envelope_code(answers[-1][1]) == "validation_failed"
 
 
+CHUNKED_CREATE = head(
+    "POST",
+    "/api/v1/generations",
+    auth() | {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        (CHUNKED_CREATE + b"zz\r\n", b""),  # a chunk size that is no number, with the headers
+        (CHUNKED_CREATE + b'5\r\n{"mod\r\n', b"zz\r\n"),  # later, while the body is read
+    ],
+)
+def test_a_malformed_chunked_body_is_answered_400_in_the_envelope_and_closed(first, then):
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(first)
+        if then:
+            time.sleep(0.2)  # the app is waiting for the rest of the body
+            sock.sendall(then)
+        status, headers, body = read_answer(sock)
+        assert status == 400 and envelope_code(body) == "validation_failed"
+        assert headers["connection"] == "close"
+        assert closed_by_server(sock)
+
+
 # -- stalled bodies ----------------------------------------------------------------------------
 
 
