@@ -16,6 +16,7 @@ What uvicorn leaves open and spec §4/§15 close, per connection:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -41,9 +42,12 @@ _END_OF_HEAD = b"\r\n\r\n"
 
 class _AnsweredInvalidRequests(logging.Filter):
     """uvicorn warns of every malformed request; the fake answers each in the envelope, so a
-    hostile client cannot fill the log with them."""
+    hostile client cannot fill the log with them. Nor does it log a traceback for a request
+    stopped by shutdown's grace period: that request is answered too (`_answer_stopped`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return not str(record.msg).startswith("Exception in ASGI application")
         return record.getMessage() != "Invalid HTTP request received."
 
 
@@ -189,7 +193,23 @@ class FakeHttpProtocol(HttpToolsProtocol):
             return
         if self._awaiting is not None:
             self._stall(self._awaiting, "shutdown")
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            # still running when the grace period ends, it is cancelled: uvicorn would then
+            # answer a plain-text 500; the envelope's comes instead
+            cycle.send_500_response = functools.partial(self._answer_stopped, cycle)  # type: ignore[method-assign]
         super().shutdown()
+
+    async def _answer_stopped(self, cycle: RequestResponseCycle) -> None:
+        message = "The server stopped before this request was answered."
+        body = dump(error_json("internal_error", message, self.request_id()))
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(body)),
+            (b"connection", b"close"),
+        ]
+        await cycle.send({"type": "http.response.start", "status": 500, "headers": headers})
+        await cycle.send({"type": "http.response.body", "body": body})
 
     # -- the header section --------------------------------------------------------------------
 

@@ -328,6 +328,28 @@ def test_the_fake_stops_within_5_seconds_of_a_signal_with_a_stalled_upload(sig):
         stop_cli(process)
 
 
+def test_a_request_still_running_after_the_grace_period_is_answered_in_the_envelope():
+    process, url = start_cli()
+    try:
+        fault = {"action": "latency", "latency_ms": 20000, "match": {"path": "/api/v1/credits"}}
+        assert httpx.post(f"{url}/_mock/faults", json=fault).status_code == 201
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port))) as slow:
+            slow.sendall(head("GET", "/api/v1/credits", auth()))
+            time.sleep(0.3)
+            assert httpx.get(url + "/api/v1/models").status_code == 200  # it has been read
+            process.send_signal(signal.SIGTERM)
+            took = wait_for_exit(process, 5.0)
+            assert took is not None, "still running 5 s after the signal"
+            status, headers, body = read_answer(slow)
+        assert status == 500 and envelope_code(body) == "internal_error"
+        assert headers["content-type"] == "application/json"
+        _, errors = process.communicate(timeout=10)
+        assert "Traceback" not in errors and "CancelledError" not in errors
+    finally:
+        stop_cli(process)
+
+
 def test_server_thread_stop_does_not_wait_for_a_stalled_client():
     with served() as server, socket.create_connection(address(server)) as sock:
         sock.sendall(head("POST", "/api/v1/generations", JSON | {"Content-Length": "100"}))
