@@ -65,12 +65,22 @@ def size_limit(kind: str, model: Model | None, megabyte: int) -> int:
     return model.reference_max_bytes(megabyte) if model else KIND_LIMIT_MB[kind] * megabyte
 
 
+def largest_for_kind(kind: str, megabyte: int) -> int:
+    """The most bytes an upload of `kind` may hold with any model, or with none."""
+    model_limits = [
+        m.reference_max_megabytes for m in catalog().values() if kind in m.reference_kinds
+    ]
+    return max([KIND_LIMIT_MB[kind], *model_limits]) * megabyte
+
+
 def streaming_limit(fields: dict[str, str], megabyte: int) -> int:
-    """The exact limit once `kind` (and `model`) are known, else the largest one."""
+    """The tightest limit certain from the fields sent before the file; exact ones come later."""
     kind, model = fields.get("kind"), catalog().get(fields.get("model", ""))
     invalid_model = "model" in fields and (model is None or kind not in model.reference_kinds)
     if kind not in KIND_LIMIT_MB or invalid_model:
         return largest_upload(megabyte)  # the field checks explain the problem after the form
+    if model is None:  # a `model` part may still follow the file and raise the limit
+        return largest_for_kind(kind, megabyte)
     return size_limit(kind, model, megabyte)
 
 

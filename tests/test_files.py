@@ -131,20 +131,44 @@ def test_model_limit_applies_when_a_model_is_given(make_client):
     assert rejected(upload(client, padded_png(10_001), model="gpt-image-2"))
 
 
-def test_limit_is_exact_even_when_the_file_comes_before_kind(make_client):
-    client = make_client(megabyte=1000)
-    body = (
-        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n'
-        + padded_png(10_001)
-        + b'\r\n--b\r\nContent-Disposition: form-data; name="kind"\r\n\r\n'
-        b"image\r\n--b--\r\n"
-    )
-    response = client.post(
+def upload_in_order(client, *parts: tuple[str, bytes]):
+    """Upload a form whose parts come in the given order (`file` is sent as a file part)."""
+    body = b""
+    for name, value in parts:
+        filename = b'; filename="a.png"' if name == "file" else b""
+        disposition = b'Content-Disposition: form-data; name="%s"%s' % (name.encode(), filename)
+        body += b"--b\r\n" + disposition + b"\r\n\r\n" + value + b"\r\n"
+    return client.post(
         "/api/v1/files",
-        content=body,
+        content=body + b"--b--\r\n",
         headers=auth() | {"content-type": "multipart/form-data; boundary=b"},
     )
+
+
+def test_limit_is_exact_even_when_the_file_comes_before_kind(make_client):
+    client = make_client(megabyte=1000)
+    response = upload_in_order(client, ("file", padded_png(10_001)), ("kind", b"image"))
     assert rejected(response, "at most 10000 bytes")
+
+
+def test_a_model_sent_after_the_file_sets_the_limit(client):
+    parts = [("kind", b"image"), ("file", padded_png(15_000_000)), ("model", b"nano-banana-2")]
+    response = upload_in_order(client, *parts)
+    assert response.status_code == 201, response.text
+    assert response.json()["size_bytes"] == 15_000_000
+
+
+def test_a_model_sent_after_the_file_still_holds_it_to_that_models_limit(client):
+    parts = [("kind", b"image"), ("file", padded_png(15_000_000)), ("model", b"gpt-image-2")]
+    response = upload_in_order(client, *parts)
+    assert rejected(response, "file: must be at most 10000000 bytes")
+    assert response.headers["connection"] == "close"
+
+
+def test_without_a_model_the_file_after_kind_is_held_to_the_kinds_limit(client):
+    response = upload_in_order(client, ("kind", b"image"), ("file", padded_png(15_000_000)))
+    assert rejected(response, "file: must be at most 10000000 bytes")
+    assert response.headers["connection"] == "close"
 
 
 @pytest.mark.parametrize(
