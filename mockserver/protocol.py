@@ -40,15 +40,24 @@ WRITE_HOLD_BYTES = 64 * 1024  # bytes a connection holds back until the loop's p
 _END_OF_HEAD = b"\r\n\r\n"
 
 
+# uvicorn's warnings for requests the fake answers itself: malformed HTTP (the 400 envelope)
+# and an Upgrade request (WebSockets are off: it is answered as an ordinary request)
+_ANSWERED_WARNINGS = (
+    "Invalid HTTP request received.",
+    "Unsupported upgrade request.",
+    "No supported WebSocket library detected.",
+)
+
+
 class _AnsweredInvalidRequests(logging.Filter):
-    """uvicorn warns of every malformed request; the fake answers each in the envelope, so a
+    """uvicorn warns of every malformed or Upgrade request; the fake answers each itself, so a
     hostile client cannot fill the log with them. Nor does it log a traceback for a request
     stopped by shutdown's grace period: that request is answered too (`_answer_stopped`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
             return not str(record.msg).startswith("Exception in ASGI application")
-        return record.getMessage() != "Invalid HTTP request received."
+        return not record.getMessage().startswith(_ANSWERED_WARNINGS)
 
 
 def _quiet_invalid_requests() -> None:
@@ -90,7 +99,8 @@ class _ConnectionTransport:
         connection and uvicorn's flow control sees the transport's buffer as before."""
         if self._held_bytes + len(data) > WRITE_HOLD_BYTES:
             self.flush()
-            self._transport.write(data)
+            if not self._transport.is_closing():  # the client may have gone meanwhile
+                self._transport.write(data)
             return
         if not self._held:
             self._protocol.loop.call_soon(self.flush)

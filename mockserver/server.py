@@ -79,6 +79,7 @@ def uvicorn_server(
         http=protocol_class(app, body_timeout=body_timeout),
         log_level=log_level,
         lifespan="on",  # starts and stops the webhook dispatcher
+        ws="none",  # no WebSocket routes: an upgrade request is an ordinary request
         access_log=False,
         server_header=False,
         date_header=True,

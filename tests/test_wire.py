@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import struct
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +29,7 @@ from wire import (
 )
 
 from mockserver import Profile
+from mockserver.images import png
 
 JSON = {"Content-Type": "application/json"} | auth()
 
@@ -145,6 +147,58 @@ def test_a_malformed_chunked_body_is_answered_400_in_the_envelope_and_closed(fir
         assert status == 400 and envelope_code(body) == "validation_failed"
         assert headers["connection"] == "close"
         assert closed_by_server(sock)
+
+
+def test_a_websocket_handshake_is_an_ordinary_request_answered_in_the_envelope():
+    # the fake has no WebSocket routes: uvicorn's plain-text 403/400 must not answer instead
+    handshake = {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    with served() as server, uvicorn_records() as records:
+        for path, headers, status in [
+            ("/api/v1/credits", auth() | handshake, 200),
+            ("/nope", handshake, 404),
+            ("/api/v1/credits", handshake | {"Sec-WebSocket-Version": "99"}, 401),
+        ]:
+            with socket.create_connection(address(server)) as sock:
+                sock.sendall(head("GET", path, headers))
+                got, answer_headers, body = read_answer(sock)
+            assert got == status and answer_headers["content-type"] == "application/json"
+            if status != 200:
+                assert envelope_code(body) in ("not_found", "api_key_missing")
+    assert not [r for r in records if r.levelno >= logging.WARNING]
+
+
+def test_clients_leaving_during_pipelined_downloads_leave_no_traceback(tmp_path):
+    content = png(8, 8) + bytes(1_000_000)  # served from memory in one write, over the hold
+    with served() as server, uvicorn_records() as records:
+        with httpx.Client(base_url=server.url) as client:
+            made = client.post(
+                "/api/v1/files",
+                headers=auth(),
+                data={"kind": "image"},
+                files={"file": ("m.png", content, "image/png")},
+            )
+        path = "/" + made.json()["url"].split("/", 3)[3]
+        for linger in (False, True):
+            sockets = []
+            for _ in range(5):
+                sock = socket.create_connection(address(server))
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.sendall(head("GET", path) * 20)
+                sockets.append(sock)
+            time.sleep(0.5)
+            for sock in sockets:
+                if linger:  # a reset rather than a close
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+            time.sleep(0.5)
+        with httpx.Client(base_url=server.url) as client:
+            assert client.get("/api/v1/models").status_code == 200  # still serving
+    assert not [r for r in records if r.levelno >= logging.ERROR]
 
 
 # -- stalled bodies ----------------------------------------------------------------------------
