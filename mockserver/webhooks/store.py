@@ -91,13 +91,7 @@ class Webhooks:
         with self.lock:
             now = self.clock.now()
             self._settle_account(account_id, now)
-            active = [e for e in self._endpoints_of(account_id) if e.status != REVOKED]
-            if len(active) >= MAX_ACTIVE_ENDPOINTS:
-                raise ValidationFailed(
-                    f"body: at most {MAX_ACTIVE_ENDPOINTS} webhook endpoints per account "
-                    "(revoke one first)",
-                    rule="webhook_endpoint_limit",
-                )
+            self._check_room(account_id, "body")
             endpoint = Endpoint(
                 self.ids.new_id("whend"),
                 account_id,
@@ -139,6 +133,8 @@ class Webhooks:
             endpoint = self._live(account_id, endpoint_id)
             now = self.clock.now()
             self._settle_account(account_id, now)  # events up to now follow the old settings
+            if status == ACTIVE and endpoint.status == DISABLED:
+                self._check_room(account_id, "status")
             if name is not None:
                 endpoint.name = name
             if url is not None:
@@ -309,6 +305,16 @@ class Webhooks:
 
     def _endpoints_of(self, account_id: str) -> list[Endpoint]:
         return [e for e in self.endpoints.values() if e.account_id == account_id]
+
+    def _check_room(self, account_id: str, field: str) -> None:
+        """§14: at most 20 *active* endpoints; disabled and revoked ones leave room."""
+        active = [e for e in self._endpoints_of(account_id) if e.status == ACTIVE]
+        if len(active) >= MAX_ACTIVE_ENDPOINTS:
+            raise ValidationFailed(
+                f"{field}: at most {MAX_ACTIVE_ENDPOINTS} active webhook endpoints per account "
+                "(disable or revoke one first)",
+                rule="webhook_endpoint_limit",
+            )
 
     def _live(self, account_id: str, endpoint_id: str) -> Endpoint:
         """An endpoint that may still be changed: revoked ones answer only GET."""
