@@ -233,6 +233,37 @@ def test_a_test_event_goes_to_that_endpoint_only_even_if_disabled(mock, receiver
     assert event["type"] == "webhook.test" and event["data"] == {"endpoint_id": endpoint["id"]}
 
 
+def test_a_failed_test_event_is_retried_on_the_schedule(mock, receiver):
+    client = mock.client()
+    endpoint = subscribe(client, receiver.url)
+    receiver.statuses = [500]
+    client.post(f"/api/v1/webhooks/{endpoint['id']}/test")
+    mock.advance(0)
+    first = deliveries(client, endpoint)[-1]
+    assert first["status"] == "failed" and first["next_attempt_at"] is not None
+    mock.advance(5)
+    second, first = deliveries(client, endpoint)
+    assert (second["attempt"], second["status"], second["event_type"]) == (
+        2,
+        "succeeded",
+        "webhook.test",
+    )
+    assert [r.headers["webhook-id"] for r in receiver.received] == [first["event_id"]] * 2
+
+
+def test_a_failed_test_event_to_a_disabled_endpoint_is_not_retried(mock, receiver):
+    client = mock.client()
+    endpoint = subscribe(client, receiver.url)
+    client.patch(f"/api/v1/webhooks/{endpoint['id']}", json={"status": "disabled"})
+    receiver.statuses = [500]
+    client.post(f"/api/v1/webhooks/{endpoint['id']}/test")
+    mock.advance(0)
+    mock.advance(100)
+    assert len(receiver.received) == 1
+    [only] = deliveries(client, endpoint)
+    assert only["status"] == "failed" and only["next_attempt_at"] is None
+
+
 def test_a_revoked_endpoint_gets_nothing(mock, receiver):
     client = mock.client()
     endpoint = subscribe(client, receiver.url)

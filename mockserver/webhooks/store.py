@@ -172,7 +172,8 @@ class Webhooks:
             return list(reversed(self.attempts.get(endpoint.id, ())))
 
     def send_test_event(self, account_id: str, endpoint_id: str) -> Event:
-        """A `webhook.test` event for this endpoint only, due at once (even if disabled)."""
+        """A `webhook.test` event for this endpoint only, due at once (even if disabled). A failed
+        attempt is retried like any event's, while the endpoint is active (`finish` checks)."""
         with self.lock:
             endpoint = self._live(account_id, endpoint_id)
             now = self.clock.now()
@@ -181,7 +182,7 @@ class Webhooks:
                 self.ids.new_id("evt"), account_id, TEST_EVENT, now, endpoint_id=endpoint.id
             )
             self._add_event(event)
-            self._schedule(endpoint, event, 1, now, retries=False)
+            self._schedule(endpoint, event, 1, now)
             return event
 
     def list_events(self, account_id: str) -> list[Event]:
