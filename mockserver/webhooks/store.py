@@ -199,7 +199,8 @@ class Webhooks:
                 self._settle_account(account_id, now)
 
     def take_due(self, now: float) -> list[Delivery]:
-        """Every attempt due by `now` that is not held or already being made, marked in flight."""
+        """Every attempt due by `now` that is not held or already being made, marked in flight,
+        except those beyond their endpoint's room (they stay due for a later wake)."""
         with self.lock:
             self.settle(now)
             due = [
@@ -208,14 +209,28 @@ class Webhooks:
                 if d.due_at <= now and not d.in_flight and not d.held
             ]
             due.sort(key=lambda d: (d.due_at, d.seq))
+            room = self._room_in_flight()
+            taken = []
             for delivery in due:
+                left = room.get(delivery.endpoint_id)
+                if left is not None:
+                    if left <= 0:
+                        continue
+                    room[delivery.endpoint_id] = left - 1
                 delivery.in_flight = True
-            return due
+                taken.append(delivery)
+            return taken
 
     def next_due(self) -> float | None:
-        """The earliest time something may become due: an attempt, or a task's end."""
+        """The earliest time something may become due: an attempt, or a task's end. An attempt
+        waiting for room counts only once there is room (a finished attempt wakes the loop)."""
         with self.lock:
-            times = [d.due_at for d in self.pending.values() if not d.in_flight and not d.held]
+            room = self._room_in_flight()
+            times = [
+                d.due_at
+                for d in self.pending.values()
+                if not d.in_flight and not d.held and room.get(d.endpoint_id, 1) > 0
+            ]
             subscribed = {e.account_id for e in self.endpoints.values() if e.status == ACTIVE}
             for account_id in subscribed:
                 for task in self.open_tasks.get(account_id, {}).values():
@@ -316,6 +331,20 @@ class Webhooks:
                 "(disable or revoke one first)",
                 rule="webhook_endpoint_limit",
             )
+
+    def _room_in_flight(self) -> dict[str, int]:
+        """How many more attempts may be in flight to each active endpoint: the failures it has
+        left before it is disabled, less those in flight. Sending more at once would let a
+        failing receiver pass `webhook_disable_after_failures` (§14). Disabled endpoints get
+        only test events and are never disabled again, so they have no cap."""
+        limit = self.profile.webhook_disable_after_failures
+        room = {
+            e.id: limit - e.failure_count for e in self.endpoints.values() if e.status == ACTIVE
+        }
+        for delivery in self.pending.values():
+            if delivery.in_flight and delivery.endpoint_id in room:
+                room[delivery.endpoint_id] -= 1
+        return room
 
     def _live(self, account_id: str, endpoint_id: str) -> Endpoint:
         """An endpoint that may still be changed: revoked ones answer only GET."""
