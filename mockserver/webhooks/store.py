@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..clock import Clock
 from ..control_input import invalid
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound
 from ..generations import Task
 from ..profile import Profile
 from .endpoints import (
@@ -32,8 +32,8 @@ from .endpoints import (
     IdMaker,
 )
 from .faults import WebhookFaults
+from .limits import check_room_for_active, room_in_flight
 
-MAX_ACTIVE_ENDPOINTS = 20
 MAX_KEPT_REVOKED = 100  # revoked endpoints stay listed; beyond this many, the oldest are forgotten
 MAX_EVENTS = 10_000  # per account, newest kept
 MAX_ATTEMPTS_KEPT = 1_000  # per endpoint, newest kept (pending attempts are never dropped)
@@ -91,7 +91,7 @@ class Webhooks:
         with self.lock:
             now = self.clock.now()
             self._settle_account(account_id, now)
-            self._check_room(account_id, "body")
+            check_room_for_active(self._endpoints_of(account_id), "body")
             endpoint = Endpoint(
                 self.ids.new_id("whend"),
                 account_id,
@@ -134,7 +134,7 @@ class Webhooks:
             now = self.clock.now()
             self._settle_account(account_id, now)  # events up to now follow the old settings
             if status == ACTIVE and endpoint.status == DISABLED:
-                self._check_room(account_id, "status")
+                check_room_for_active(self._endpoints_of(account_id), "status")
             if name is not None:
                 endpoint.name = name
             if url is not None:
@@ -322,29 +322,9 @@ class Webhooks:
     def _endpoints_of(self, account_id: str) -> list[Endpoint]:
         return [e for e in self.endpoints.values() if e.account_id == account_id]
 
-    def _check_room(self, account_id: str, field: str) -> None:
-        """§14: at most 20 *active* endpoints; disabled and revoked ones leave room."""
-        active = [e for e in self._endpoints_of(account_id) if e.status == ACTIVE]
-        if len(active) >= MAX_ACTIVE_ENDPOINTS:
-            raise ValidationFailed(
-                f"{field}: at most {MAX_ACTIVE_ENDPOINTS} active webhook endpoints per account "
-                "(disable or revoke one first)",
-                rule="webhook_endpoint_limit",
-            )
-
     def _room_in_flight(self) -> dict[str, int]:
-        """How many more attempts may be in flight to each active endpoint: the failures it has
-        left before it is disabled, less those in flight. Sending more at once would let a
-        failing receiver pass `webhook_disable_after_failures` (§14). Disabled endpoints get
-        only test events and are never disabled again, so they have no cap."""
         limit = self.profile.webhook_disable_after_failures
-        room = {
-            e.id: limit - e.failure_count for e in self.endpoints.values() if e.status == ACTIVE
-        }
-        for delivery in self.pending.values():
-            if delivery.in_flight and delivery.endpoint_id in room:
-                room[delivery.endpoint_id] -= 1
-        return room
+        return room_in_flight(self.endpoints.values(), self.pending.values(), limit)
 
     def _live(self, account_id: str, endpoint_id: str) -> Endpoint:
         """An endpoint that may still be changed: revoked ones answer only GET."""
