@@ -229,6 +229,20 @@ def test_a_healthy_receiver_gets_every_attempt_due_together(receiver):
     mock.stop()
 
 
+def test_an_auto_disabled_endpoint_leaves_room_for_another_active_one(receiver):
+    mock = MockServer(clock="manual", webhook_disable_after_failures=1)
+    client = mock.client()
+    failing = subscribe(client, receiver.url, ["generation.succeeded"])
+    for _ in range(19):
+        subscribe(client, receiver.url, ["generation.failed"])
+    receiver.statuses = [500]
+    generate(client)
+    mock.advance(4)
+    assert client.get(f"/api/v1/webhooks/{failing['id']}").json()["status"] == "disabled"
+    subscribe(client, receiver.url)  # asserts 201
+    mock.stop()
+
+
 def test_both_signatures_for_a_day_after_rotation(mock, receiver):
     client = mock.client()
     endpoint = subscribe(client, receiver.url)
