@@ -198,6 +198,51 @@ def test_consecutive_failures_disable_the_endpoint(receiver):
     mock.stop()
 
 
+def test_attempts_due_together_never_exceed_the_disable_threshold(receiver):
+    mock = MockServer(
+        clock="manual", webhook_disable_after_failures=3, webhook_retry_schedule="1,1,1,1,1"
+    )
+    client = mock.client()
+    endpoint = subscribe(client, receiver.url)
+    receiver.statuses = [500] * 10
+    for _ in range(6):
+        generate(client)
+    mock.advance(4)
+    mock.advance(100)
+    assert len(receiver.received) == 3
+    shown = client.get(f"/api/v1/webhooks/{endpoint['id']}").json()
+    assert (shown["status"], shown["failure_count"]) == ("disabled", 3)
+    mock.stop()
+
+
+def test_a_healthy_receiver_gets_every_attempt_due_together(receiver):
+    mock = MockServer(
+        clock="manual", webhook_disable_after_failures=3, webhook_retry_schedule="1,1,1,1,1"
+    )
+    client = mock.client()
+    endpoint = subscribe(client, receiver.url)
+    for _ in range(6):
+        generate(client)
+    mock.advance(4)
+    assert len(receiver.received) == 6
+    assert [d["status"] for d in deliveries(client, endpoint)] == ["succeeded"] * 6
+    mock.stop()
+
+
+def test_an_auto_disabled_endpoint_leaves_room_for_another_active_one(receiver):
+    mock = MockServer(clock="manual", webhook_disable_after_failures=1)
+    client = mock.client()
+    failing = subscribe(client, receiver.url, ["generation.succeeded"])
+    for _ in range(19):
+        subscribe(client, receiver.url, ["generation.failed"])
+    receiver.statuses = [500]
+    generate(client)
+    mock.advance(4)
+    assert client.get(f"/api/v1/webhooks/{failing['id']}").json()["status"] == "disabled"
+    subscribe(client, receiver.url)  # asserts 201
+    mock.stop()
+
+
 def test_both_signatures_for_a_day_after_rotation(mock, receiver):
     client = mock.client()
     endpoint = subscribe(client, receiver.url)
@@ -231,6 +276,37 @@ def test_a_test_event_goes_to_that_endpoint_only_even_if_disabled(mock, receiver
     event = Webhook(endpoint["signing_secret"]).verify(got.body, got.headers)
     assert event == sent.json()
     assert event["type"] == "webhook.test" and event["data"] == {"endpoint_id": endpoint["id"]}
+
+
+def test_a_failed_test_event_is_retried_on_the_schedule(mock, receiver):
+    client = mock.client()
+    endpoint = subscribe(client, receiver.url)
+    receiver.statuses = [500]
+    client.post(f"/api/v1/webhooks/{endpoint['id']}/test")
+    mock.advance(0)
+    first = deliveries(client, endpoint)[-1]
+    assert first["status"] == "failed" and first["next_attempt_at"] is not None
+    mock.advance(5)
+    second, first = deliveries(client, endpoint)
+    assert (second["attempt"], second["status"], second["event_type"]) == (
+        2,
+        "succeeded",
+        "webhook.test",
+    )
+    assert [r.headers["webhook-id"] for r in receiver.received] == [first["event_id"]] * 2
+
+
+def test_a_failed_test_event_to_a_disabled_endpoint_is_not_retried(mock, receiver):
+    client = mock.client()
+    endpoint = subscribe(client, receiver.url)
+    client.patch(f"/api/v1/webhooks/{endpoint['id']}", json={"status": "disabled"})
+    receiver.statuses = [500]
+    client.post(f"/api/v1/webhooks/{endpoint['id']}/test")
+    mock.advance(0)
+    mock.advance(100)
+    assert len(receiver.received) == 1
+    [only] = deliveries(client, endpoint)
+    assert only["status"] == "failed" and only["next_attempt_at"] is None
 
 
 def test_a_revoked_endpoint_gets_nothing(mock, receiver):

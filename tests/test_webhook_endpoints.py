@@ -201,6 +201,30 @@ def test_at_most_twenty_active_endpoints(client):
     assert create_endpoint(client).status_code == 201
 
 
+def test_a_disabled_endpoint_does_not_count_towards_the_twenty(client):
+    made = [create_endpoint(client).json()["id"] for _ in range(20)]
+    client.patch(f"/api/v1/webhooks/{made[0]}", json={"status": "disabled"}, headers=auth())
+    assert create_endpoint(client).status_code == 201
+
+
+def test_the_twenty_first_active_endpoint_is_refused_naming_active(client):
+    for _ in range(20):
+        create_endpoint(client)
+    refused = create_endpoint(client)
+    assert is_error(refused, "validation_failed", 400)
+    assert "20 active webhook endpoints" in refused.json()["error"]["message"]
+
+
+def test_re_enabling_beyond_twenty_active_is_validation_failed(client):
+    made = [create_endpoint(client).json()["id"] for _ in range(20)]
+    client.patch(f"/api/v1/webhooks/{made[0]}", json={"status": "disabled"}, headers=auth())
+    create_endpoint(client)
+    again = client.patch(f"/api/v1/webhooks/{made[0]}", json={"status": "active"}, headers=auth())
+    assert is_error(again, "validation_failed", 400)
+    shown = client.get(f"/api/v1/webhooks/{made[0]}", headers=auth()).json()
+    assert shown["status"] == "disabled"
+
+
 def test_other_accounts_endpoints_are_not_found(client):
     endpoint = create_endpoint(client).json()
     for method, suffix in [

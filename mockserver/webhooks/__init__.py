@@ -1,9 +1,10 @@
 """Webhooks (spec §14): endpoints, events and signed deliveries, and the tools to test a receiver.
 
-Domain: `urls` (the URL rules), `endpoints` (plain data), `faults` (seeded misbehaviour), `store`
-(the backend's `Webhooks`). Contract: `signing`, `views`. Delivery: `delivery` (the dispatcher),
-`control` and `control_routes` (`/_mock/webhooks`), `routes` (`/api/v1/webhooks…`), `receiver`
-(the `rivya_webhooks` fixture's receiver). Names load on first use, as in `mockserver`.
+Domain: `urls` (the URL rules), `endpoints` (plain data), `faults` (seeded misbehaviour), `limits`
+(what may be live at once), `store` (the backend's `Webhooks`). Contract: `signing`, `views`.
+Delivery: `delivery` (the dispatcher), `control` and `control_routes` (`/_mock/webhooks`), `routes`
+(`/api/v1/webhooks…`), `receiver` (the `rivya_webhooks` fixture's receiver). Names load on first
+use, as in `mockserver`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..clock import Clock
 from ..control_input import invalid
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound
 from ..generations import Task
 from ..profile import Profile
 from .endpoints import (
@@ -32,8 +32,8 @@ from .endpoints import (
     IdMaker,
 )
 from .faults import WebhookFaults
+from .limits import check_room_for_active, room_in_flight
 
-MAX_ACTIVE_ENDPOINTS = 20
 MAX_KEPT_REVOKED = 100  # revoked endpoints stay listed; beyond this many, the oldest are forgotten
 MAX_EVENTS = 10_000  # per account, newest kept
 MAX_ATTEMPTS_KEPT = 1_000  # per endpoint, newest kept (pending attempts are never dropped)
@@ -91,13 +91,7 @@ class Webhooks:
         with self.lock:
             now = self.clock.now()
             self._settle_account(account_id, now)
-            active = [e for e in self._endpoints_of(account_id) if e.status != REVOKED]
-            if len(active) >= MAX_ACTIVE_ENDPOINTS:
-                raise ValidationFailed(
-                    f"body: at most {MAX_ACTIVE_ENDPOINTS} webhook endpoints per account "
-                    "(revoke one first)",
-                    rule="webhook_endpoint_limit",
-                )
+            check_room_for_active(self._endpoints_of(account_id), "body")
             endpoint = Endpoint(
                 self.ids.new_id("whend"),
                 account_id,
@@ -139,6 +133,8 @@ class Webhooks:
             endpoint = self._live(account_id, endpoint_id)
             now = self.clock.now()
             self._settle_account(account_id, now)  # events up to now follow the old settings
+            if status == ACTIVE and endpoint.status == DISABLED:
+                check_room_for_active(self._endpoints_of(account_id), "status")
             if name is not None:
                 endpoint.name = name
             if url is not None:
@@ -176,7 +172,8 @@ class Webhooks:
             return list(reversed(self.attempts.get(endpoint.id, ())))
 
     def send_test_event(self, account_id: str, endpoint_id: str) -> Event:
-        """A `webhook.test` event for this endpoint only, due at once (even if disabled)."""
+        """A `webhook.test` event for this endpoint only, due at once (even if disabled). A failed
+        attempt is retried like any event's, while the endpoint is active (`finish` checks)."""
         with self.lock:
             endpoint = self._live(account_id, endpoint_id)
             now = self.clock.now()
@@ -185,7 +182,7 @@ class Webhooks:
                 self.ids.new_id("evt"), account_id, TEST_EVENT, now, endpoint_id=endpoint.id
             )
             self._add_event(event)
-            self._schedule(endpoint, event, 1, now, retries=False)
+            self._schedule(endpoint, event, 1, now)
             return event
 
     def list_events(self, account_id: str) -> list[Event]:
@@ -202,7 +199,8 @@ class Webhooks:
                 self._settle_account(account_id, now)
 
     def take_due(self, now: float) -> list[Delivery]:
-        """Every attempt due by `now` that is not held or already being made, marked in flight."""
+        """Every attempt due by `now` that is not held or already being made, marked in flight,
+        except those beyond their endpoint's room (they stay due for a later wake)."""
         with self.lock:
             self.settle(now)
             due = [
@@ -211,14 +209,28 @@ class Webhooks:
                 if d.due_at <= now and not d.in_flight and not d.held
             ]
             due.sort(key=lambda d: (d.due_at, d.seq))
+            room = self._room_in_flight()
+            taken = []
             for delivery in due:
+                left = room.get(delivery.endpoint_id)
+                if left is not None:
+                    if left <= 0:
+                        continue
+                    room[delivery.endpoint_id] = left - 1
                 delivery.in_flight = True
-            return due
+                taken.append(delivery)
+            return taken
 
     def next_due(self) -> float | None:
-        """The earliest time something may become due: an attempt, or a task's end."""
+        """The earliest time something may become due: an attempt, or a task's end. An attempt
+        waiting for room counts only once there is room (a finished attempt wakes the loop)."""
         with self.lock:
-            times = [d.due_at for d in self.pending.values() if not d.in_flight and not d.held]
+            room = self._room_in_flight()
+            times = [
+                d.due_at
+                for d in self.pending.values()
+                if not d.in_flight and not d.held and room.get(d.endpoint_id, 1) > 0
+            ]
             subscribed = {e.account_id for e in self.endpoints.values() if e.status == ACTIVE}
             for account_id in subscribed:
                 for task in self.open_tasks.get(account_id, {}).values():
@@ -309,6 +321,10 @@ class Webhooks:
 
     def _endpoints_of(self, account_id: str) -> list[Endpoint]:
         return [e for e in self.endpoints.values() if e.account_id == account_id]
+
+    def _room_in_flight(self) -> dict[str, int]:
+        limit = self.profile.webhook_disable_after_failures
+        return room_in_flight(self.endpoints.values(), self.pending.values(), limit)
 
     def _live(self, account_id: str, endpoint_id: str) -> Endpoint:
         """An endpoint that may still be changed: revoked ones answer only GET."""
