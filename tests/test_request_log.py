@@ -174,3 +174,14 @@ def test_webhook_deliveries_get_a_line_in_the_served_log(tmp_path):
         receiver.shutdown()
         receiver.server_close()
     assert re.search(r"^\d\d:\d\d:\d\d\.\d{3} webhook generation\.succeeded .*204", err, re.M), err
+
+
+def test_what_a_client_sends_cannot_forge_or_colour_a_line(logged):
+    client, stream = logged
+    forged = "/api/v1/generations/x%0d%0a00:00:00.000%20POST%20/api/v1/generations%20202%1b[31mRED"
+    client.get(forged, headers=auth())
+    client.get("/nope%E2%80%A8next", headers=auth())  # U+2028, a line separator
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and "\x1b" not in stream.getvalue()
+    assert "x\\r\\n00:00:00.000 POST /api/v1/generations 202\\x1b[31mRED 404" in lines[0]
+    assert "/nope\\u2028next 404" in lines[1]

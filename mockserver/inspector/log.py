@@ -34,6 +34,14 @@ def _status_colour(status: int | None) -> str:
     return "yellow" if status >= 400 else "green"
 
 
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on (CR, LF, ESC, U+2028, ...) written as
+    its escape, so that what clients send cannot forge or colour log lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def clock_time(epoch_seconds: float) -> str:
     """`HH:MM:SS.mmm` of a time on the fake's clock."""
     return format_timestamp(epoch_seconds)[11:23]
@@ -45,8 +53,8 @@ def request_line(entry: dict[str, Any], colour: bool = False) -> str:
     target = entry["path"] + (f"?{entry['query']}" if entry.get("query") else "")
     status = entry["status"]
     parts = [
-        entry["method"],
-        target,
+        printable(entry["method"]),
+        printable(target),
         _paint("---" if status is None else str(status), _status_colour(status), colour),
         f"{entry.get('duration_ms', 0):.1f}ms",
     ]
@@ -56,7 +64,7 @@ def request_line(entry: dict[str, Any], colour: bool = False) -> str:
             message = message[:MESSAGE_CHARS] + "…"
         rule = entry.get("rule")
         rule = None if rule == entry["error_code"] else rule  # api_key_missing says it once
-        detail = " ".join(str(p) for p in (entry["error_code"], rule, message) if p)
+        detail = printable(" ".join(str(p) for p in (entry["error_code"], rule, message) if p))
         parts.append(_paint(detail, _status_colour(status), colour))
     fault = entry.get("fault")
     if fault:
@@ -81,7 +89,10 @@ class ClockFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         when = getattr(record, "clock", None)
         stamp = clock_time(self.now() if when is None else when)
-        return f"{_paint(stamp, 'dim', self.colour)} {record.getMessage()}"
+        message = record.getMessage()
+        if record.name != REQUESTS:  # request lines escape what clients sent, and are coloured
+            message = printable(message)
+        return f"{_paint(stamp, 'dim', self.colour)} {message}"
 
 
 class RequestLog:
