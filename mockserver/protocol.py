@@ -239,13 +239,17 @@ class FakeHttpProtocol(HttpToolsProtocol):
             return
         busy = self.cycle is not None and not self.cycle.response_complete
         started = self._head_started
-        if not busy and started is not None and self.loop.time() - started >= self.body_timeout:
-            self._refuse(408, f"headers: not received within {self.body_timeout:g} s")
-            return
+        delay = self.body_timeout
+        if not busy and started is not None:
+            waited = self.loop.time() - started
+            if waited >= self.body_timeout:
+                self._refuse(408, f"headers: not received within {self.body_timeout:g} s")
+                return
+            delay = max(self.body_timeout - waited, 0.01)  # again when this one is due
         if self.cycle is None and started is None:  # connected, and never said a word
             self._close_now()
             return
-        self._watch = self.loop.call_later(self.body_timeout, self._check_head)
+        self._watch = self.loop.call_later(delay, self._check_head)
 
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes, self._tail = False, 0, b""

@@ -225,6 +225,18 @@ def test_headers_that_stop_arriving_are_408_and_closed():
         assert closed_by_server(sock)
 
 
+def test_headers_begun_between_two_checks_are_408_when_their_own_time_is_up():
+    # the connection's check runs every body_timeout from connect; a header section begun
+    # 0.6 of a timeout later is due at 1.6 timeouts, not at the next regular check (2.0)
+    with served(body_timeout=2.0) as server, socket.create_connection(address(server)) as sock:
+        time.sleep(1.2)
+        began = time.monotonic()
+        sock.sendall(b"GET /api/v1/models HTTP/1.1\r\nHost: x\r\nX-Half: ")
+        status, _, _ = read_answer(sock)
+        took = time.monotonic() - began
+    assert status == 408 and 1.9 <= took < 2.5, took
+
+
 def test_a_connection_that_never_sends_a_byte_is_closed_after_the_timeout():
     with served(body_timeout=0.3) as server, socket.create_connection(address(server)) as sock:
         assert closed_by_server(sock)
