@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -37,6 +38,8 @@ BODY_TIMEOUT = 30.0  # seconds of silence while a request body is awaited
 LINGER_BYTES = 64 * 1024 * 1024  # unread input discarded after a close, at most
 LINGER_SECONDS = 10.0
 WRITE_HOLD_BYTES = 64 * 1024  # bytes a connection holds back until the loop's pass ends
+PIPELINE_LIMIT = 16  # requests read ahead on one connection while one is answered
+FEED_BYTES = 4096  # the parser's bites of a read that may hold several requests
 _END_OF_HEAD = b"\r\n\r\n"
 
 
@@ -144,6 +147,7 @@ class FakeHttpProtocol(HttpToolsProtocol):
         self._head_started: float | None = None
         self._watch: asyncio.TimerHandle | None = None
         self._refusal: bytes | None = None  # to send once the answers under way are sent
+        self._unread = b""  # received, not yet parsed: PIPELINE_LIMIT requests are waiting
         self._malformed: str | None = None  # why the body being read cannot be read
 
     # -- connection ----------------------------------------------------------------------------
@@ -167,6 +171,32 @@ class FakeHttpProtocol(HttpToolsProtocol):
             if self._linger_left <= 0:
                 self._close_now()
             return
+        if self._unread:  # read before reading paused: it waits with the rest
+            self._unread += data
+            return
+        self._feed(data)
+
+    def _feed(self, data: bytes, pipeline_limit: float = PIPELINE_LIMIT) -> None:
+        """Parse `data`, in bites of FEED_BYTES when it may hold several requests, and stop
+        while PIPELINE_LIMIT requests wait for their answers: the rest waits, unparsed, and
+        reading pauses. (Parsed at once, a read of pipelined requests became thousands of
+        queued requests, and every answer let another read in: memory without bound.) Bites
+        also keep the header limit exact for a request that begins inside a read."""
+        size = len(data)
+        several = size > FEED_BYTES and (not self._in_head or b"\r\n\r\n" in data)
+        bite = FEED_BYTES if several else size  # (a body may end, or a head, inside the read)
+        start = 0
+        while start < size:
+            if len(self.pipeline) >= pipeline_limit:
+                self._unread = data[start:]
+                self.flow.pause_reading()
+                return
+            self._feed_bite(data[start : start + bite])
+            start += bite
+            if start < size and (self._refusal is not None or self.transport.is_closing()):
+                return
+
+    def _feed_bite(self, data: bytes) -> None:
         if self._in_head and self._head_started is None:
             self._head_started = self.loop.time()
         if self._in_head and self._head_too_large(data):
@@ -182,12 +212,21 @@ class FakeHttpProtocol(HttpToolsProtocol):
             # its headers (most of them) never pays for this; its task has not started yet.
             cycle.receive = self._receive_for(cycle, cycle.receive)  # type: ignore[method-assign,assignment]
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._unread and len(self.pipeline) < PIPELINE_LIMIT and not self.transport.is_closing():
+            data, self._unread = self._unread, b""
+            self._feed(data)
+
     def eof_received(self) -> bool | None:  # type: ignore[override]
         """The client will send nothing more. A whole request still being answered keeps the
         connection open for its answer (then it closes); otherwise the connection closes."""
         if self.lingering:
             self._close_now()
             return None
+        if self._unread:  # the client sent all it will: what waited is read now (one read's worth)
+            data, self._unread = self._unread, b""
+            self._feed(data, pipeline_limit=math.inf)
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete and not cycle.more_body:
             cycle.keep_alive = False

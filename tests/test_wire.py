@@ -201,6 +201,51 @@ def test_clients_leaving_during_pipelined_downloads_leave_no_traceback(tmp_path)
     assert not [r for r in records if r.levelno >= logging.ERROR]
 
 
+def test_pipelined_requests_are_read_ahead_only_so_far_and_all_answered():
+    # 3,000 requests in one go, answers not read at first: the server parses a bounded number
+    # ahead (the rest waits as bytes, reading paused), then answers every one, in order
+    one = head("GET", "/api/v1/models")
+    count = 3_000
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(one * count)
+        time.sleep(0.5)
+        connections = server._server.server_state.connections
+        queued = max(len(connection.pipeline) for connection in connections)
+        assert queued <= 200  # PIPELINE_LIMIT, plus at most one bite's worth of requests
+        answers = read_answers(sock, count)
+    assert [status for status, _ in answers] == [200] * count
+
+
+def test_pipelined_requests_sent_before_a_half_close_are_all_answered():
+    one = head("GET", "/api/v1/credits", auth())
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(one * 500)
+        sock.shutdown(socket.SHUT_WR)
+        answers = read_answers(sock, 500)
+        assert closed_by_server(sock)
+    assert [status for status, _ in answers] == [200] * 500
+
+
+@pytest.mark.parametrize("after_a_body", [False, True])
+def test_a_header_section_over_64_kib_is_431_behind_a_pipelined_request(after_a_body):
+    big = head("GET", "/api/v1/credits", auth() | {"X-Big": "a" * 130_000})
+    body = b'{"model":"gpt-image-2","prompt":"x"}'
+    create = head(
+        "POST",
+        "/api/v1/generations",
+        auth() | {"Content-Type": "application/json", "Content-Length": str(len(body))},
+    )
+    with served() as server, socket.create_connection(address(server)) as sock:
+        if after_a_body:  # the body's last byte and the big head come in one read
+            sock.sendall(create + body[:-1])
+            time.sleep(0.2)
+            sock.sendall(body[-1:] + big)
+        else:
+            sock.sendall(head("GET", "/api/v1/models") + big)
+        answers = read_answers(sock, 2)
+    assert [status for status, _ in answers] == [202 if after_a_body else 200, 431]
+
+
 # -- stalled bodies ----------------------------------------------------------------------------
 
 
