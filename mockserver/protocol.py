@@ -219,11 +219,13 @@ class FakeHttpProtocol(HttpToolsProtocol):
             self._feed(data)
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
-        """The client will send nothing more. A whole request still being answered keeps the
-        connection open for its answer (then it closes); otherwise the connection closes."""
-        if self.lingering:
-            self._close_now()
-            return None
+        """The client will send nothing more (it may still read). A whole request still being
+        answered keeps the connection open for its answer, then it closes; a header section cut
+        short is answered 400; otherwise the connection closes."""
+        if self.lingering or self._refusal is not None:
+            if self.lingering:
+                self._close_now()
+            return None if self.lingering else True
         if self._unread:  # the client sent all it will: what waited is read now (one read's worth)
             data, self._unread = self._unread, b""
             self._feed(data, pipeline_limit=math.inf)
@@ -231,6 +233,9 @@ class FakeHttpProtocol(HttpToolsProtocol):
         if cycle is not None and not cycle.response_complete and not cycle.more_body:
             cycle.keep_alive = False
             return True
+        # (a body cut short is a client gone: its request is journaled `client_disconnected`)
+        if self._head_started is not None:  # part of a header section, and no more to come
+            self._refuse(400, "headers: the input ended before the header section was complete")
         self.transport.flush()  # type: ignore[attr-defined]  # the transport closes itself next
         return None
 

@@ -3,6 +3,7 @@ headers, early errors read late, dropped connections, and shutdown with a stalle
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import socket
@@ -355,6 +356,18 @@ def test_a_client_that_half_closes_at_once_gets_every_answer():
                 sock.shutdown(socket.SHUT_WR)
                 answers.append(read_answer(sock)[0])
     assert answers == [200] * 20
+
+
+@pytest.mark.parametrize("wait", [0.0, 0.3])
+def test_a_client_that_half_closes_mid_headers_gets_a_400_in_the_envelope(wait):
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(b"POST /api/v1/generations HTTP/1.1\r\nHost: x\r\nContent-")
+        time.sleep(wait)
+        sock.shutdown(socket.SHUT_WR)
+        status, headers, answer = read_answer(sock)
+        assert status == 400 and envelope_code(answer) == "validation_failed"
+        assert headers["connection"] == "close" and closed_by_server(sock)
+    assert json.loads(answer)["error"]["message"].startswith("headers: the input ended")
 
 
 # -- early errors read late --------------------------------------------------------------------
