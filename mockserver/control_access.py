@@ -63,8 +63,33 @@ def control_authorized(expected: str | None, authorization: str | None) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+def foreign_page(scope: Scope) -> str | None:
+    """Why a `/_mock` request served on a loopback socket without a token may come from a web
+    page rather than from this machine's tools, or None. A page elsewhere can make a browser
+    send a form's POST here (its Origin is not local), and a page on a domain re-pointed at
+    127.0.0.1 can read the answers (its Host is that domain): both are refused."""
+    server = scope.get("server")
+    if not server or not is_loopback(str(server[0])):
+        return None  # in process (no socket), or served off loopback (a token is then required)
+    host = header(scope, b"host")
+    if host is not None and not is_loopback(_host_part(host)):
+        return f"Host {host!r} is not this machine: /_mock answers only loopback host names"
+    origin = header(scope, b"origin")
+    if origin is not None and not is_loopback(_host_part(origin.partition("://")[2])):
+        return f"Origin {origin!r} is another site: /_mock answers only pages of this machine"
+    return None
+
+
+def _host_part(authority: str) -> str:
+    """`example.com` of `example.com:8000`, `::1` of `[::1]:8000`."""
+    if authority.startswith("["):
+        return authority[1:].partition("]")[0]
+    return authority.rpartition(":")[0] if authority.count(":") == 1 else authority
+
+
 class ControlGate:
-    """ASGI wrapper of the `/_mock` router: checks the control token before any route."""
+    """ASGI wrapper of the `/_mock` router: checks the control token before any route, and
+    without one, that a served request does not come from a foreign web page."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -77,4 +102,8 @@ class ControlGate:
             and not control_authorized(expected, header(scope, b"authorization"))
         ):
             raise ApiKeyInvalid(TOKEN_HINT, rule="control_token")
+        if scope["type"] == "http" and not expected:
+            problem = foreign_page(scope)
+            if problem is not None:
+                raise ApiKeyInvalid(problem, rule="control_foreign_page")
         await self.app(scope, receive, send)

@@ -126,6 +126,45 @@ def test_mock_server_passes_its_token_and_refuses_an_open_host():
         MockServer(host="0.0.0.0")
 
 
+@pytest.mark.parametrize(
+    ("headers", "allowed"),
+    [
+        ({}, True),
+        ({"Host": "localhost:8000"}, True),
+        ({"Host": "[::1]:8000"}, True),
+        ({"Origin": "http://127.0.0.1:9999"}, True),
+        ({"Host": "evil.example.com"}, False),  # a domain re-pointed at 127.0.0.1
+        ({"Host": "evil.example.com:80"}, False),
+        ({"Origin": "https://evil.example.com"}, False),  # a form posted from another site
+        ({"Origin": "null"}, False),  # a sandboxed or file:// page
+    ],
+)
+def test_served_on_loopback_without_a_token_mock_refuses_foreign_pages(headers, allowed):
+    with served() as server, httpx.Client(base_url=server.url) as client:
+        for method, path in [
+            ("GET", "/_mock/state"),
+            ("POST", "/_mock/reset"),
+            ("GET", "/_mock/ui"),
+        ]:
+            answer = client.request(method, path, headers=headers)
+            if allowed:
+                assert answer.status_code == 200, (method, path, answer.text)
+            else:
+                assert is_error(answer, "api_key_invalid", 401), (method, path, answer.text)
+        assert client.get("/api/v1/models", headers=headers).status_code == 200  # public: as is
+
+
+def test_in_process_mock_and_a_token_are_not_held_to_loopback_names():
+    with in_process_client(create_app()) as client:  # Host: testserver, no socket
+        assert client.get("/_mock/state").status_code == 200
+    with served(control_token="s3cret") as server:  # the token is what counts then
+        answer = httpx.get(
+            server.url + "/_mock/state",
+            headers={"Host": "fake.internal", "Authorization": "Bearer s3cret"},
+        )
+        assert answer.status_code == 200
+
+
 def test_state_is_paged_with_totals(client):
     for _ in range(5):
         client.post("/api/v1/generations", json={"model": "z-image", "prompt": "x"}, headers=auth())
