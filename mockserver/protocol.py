@@ -10,7 +10,9 @@ What uvicorn leaves open and spec §4/§15 close, per connection:
   that a client which reads only after sending (urllib) gets the answer instead of a reset;
 - malformed HTTP is answered 400 in the envelope, not in plain text (after the answers to the
   requests pipelined before it; a malformed body, e.g. a bad chunk, by the app reading it);
-- an answer's small writes are held until the event loop's pass ends and sent as one.
+- an answer's small writes are held until the event loop's pass ends and sent as one;
+- a request asking to upgrade (WebSocket, h2c) is an ordinary request, body and all;
+- at most PIPELINE_LIMIT pipelined requests are read ahead of their answers.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import (
     STATUS_LINE,
     HttpToolsProtocol,
@@ -30,6 +33,7 @@ from uvicorn.protocols.http.httptools_impl import (
 )
 
 from .errors import ValidationFailed
+from .headers import header
 from .responses import dump
 from .serializers import error_json
 
@@ -43,30 +47,22 @@ FEED_BYTES = 4096  # the parser's bites of a read that may hold several requests
 _END_OF_HEAD = b"\r\n\r\n"
 
 
-# uvicorn's warnings for requests the fake answers itself: malformed HTTP (the 400 envelope)
-# and an Upgrade request (WebSockets are off: it is answered as an ordinary request)
-_ANSWERED_WARNINGS = (
-    "Invalid HTTP request received.",
-    "Unsupported upgrade request.",
-    "No supported WebSocket library detected.",
-)
-
-
-class _AnsweredInvalidRequests(logging.Filter):
-    """uvicorn warns of every malformed or Upgrade request; the fake answers each itself, so a
-    hostile client cannot fill the log with them. Nor does it log a traceback for a request
-    stopped by shutdown's grace period: that request is answered too (`_answer_stopped`)."""
+class _AnsweredCancellations(logging.Filter):
+    """uvicorn logs a traceback for a request stopped by shutdown's grace period; the fake
+    answers that request itself (`_answer_stopped`), so the log need not say more than
+    uvicorn's one line. (Malformed and Upgrade requests are parsed here, never by uvicorn's
+    `data_received`, so its warnings for them are never logged.)"""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
             return not str(record.msg).startswith("Exception in ASGI application")
-        return not record.getMessage().startswith(_ANSWERED_WARNINGS)
+        return True
 
 
-def _quiet_invalid_requests() -> None:
+def _quiet_answered_cancellations() -> None:
     logger = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _AnsweredInvalidRequests) for f in logger.filters):
-        logger.addFilter(_AnsweredInvalidRequests())
+    if not any(isinstance(f, _AnsweredCancellations) for f in logger.filters):
+        logger.addFilter(_AnsweredCancellations())
 
 
 def _random_request_id() -> str:
@@ -148,6 +144,7 @@ class FakeHttpProtocol(HttpToolsProtocol):
         self._watch: asyncio.TimerHandle | None = None
         self._refusal: bytes | None = None  # to send once the answers under way are sent
         self._unread = b""  # received, not yet parsed: PIPELINE_LIMIT requests are waiting
+        self._body_left = 0  # bytes of an Upgrade request's body still to come
         self._malformed: str | None = None  # why the body being read cannot be read
 
     # -- connection ----------------------------------------------------------------------------
@@ -197,6 +194,10 @@ class FakeHttpProtocol(HttpToolsProtocol):
                 return
 
     def _feed_bite(self, data: bytes) -> None:
+        if self._body_left:  # the body of an Upgrade request, read past the parser
+            data = self._take_body(data)
+            if not data:
+                return
         if self._in_head and self._head_started is None:
             self._head_started = self.loop.time()
         if self._in_head and self._head_too_large(data):
@@ -205,12 +206,43 @@ class FakeHttpProtocol(HttpToolsProtocol):
                 f"headers: the request line and headers must be at most {self.header_limit} bytes",
             )
             return
-        super().data_received(data)
+        self._unset_keepalive_if_required()  # what uvicorn's data_received does, then it parses
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as upgrade:
+            self._not_upgraded(data[upgrade.args[0] :])
+        except httptools.HttpParserError:
+            self.send_400_response("Invalid HTTP request received.")
         cycle = self.cycle
         if cycle is not None and cycle.more_body and "receive" not in cycle.__dict__:
             # The body is still coming: time its silences. A request whose body came whole with
             # its headers (most of them) never pays for this; its task has not started yet.
             cycle.receive = self._receive_for(cycle, cycle.receive)  # type: ignore[method-assign,assignment]
+
+    def _not_upgraded(self, rest: bytes) -> None:
+        """An Upgrade request (WebSockets are off, and there is no HTTP/2): an ordinary request.
+        The parser took what followed its headers for the new protocol, so its body (by
+        Content-Length) is read here, and what follows is parsed again as HTTP."""
+        cycle = self.cycle
+        scope: Any = cycle.scope
+        length = header(scope, b"content-length") or "0"
+        if header(scope, b"transfer-encoding") is not None or not length.isdigit():
+            cycle.more_body = True  # its reader gets the refusal (see `_refuse`)
+            self._refuse(400, "Upgrade: a request asking to upgrade needs a Content-Length body")
+            return
+        cycle.more_body = int(length) > 0
+        self._body_left = int(length)
+        if rest:
+            self._feed_bite(rest)
+
+    def _take_body(self, data: bytes) -> bytes:
+        """Give the Upgrade request its body's bytes out of `data`; return what follows it."""
+        cycle, taken = self.cycle, data[: self._body_left]
+        self._body_left -= len(taken)
+        cycle.body += taken
+        cycle.more_body = self._body_left > 0
+        cycle.message_event.set()
+        return data[len(taken) :]
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -429,7 +461,7 @@ def protocol_class(
     app: Any = None, *, body_timeout: float = BODY_TIMEOUT
 ) -> type[FakeHttpProtocol]:
     """The protocol for serving `app`: request ids from its backend, when it has one."""
-    _quiet_invalid_requests()
+    _quiet_answered_cancellations()
     backend = getattr(getattr(app, "state", None), "backend", None)
     attributes: dict[str, Any] = {"body_timeout": body_timeout}
     if backend is not None:

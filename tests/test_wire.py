@@ -247,6 +247,41 @@ def test_a_header_section_over_64_kib_is_431_behind_a_pipelined_request(after_a_
     assert [status for status, _ in answers] == [202 if after_a_body else 200, 431]
 
 
+UPGRADE = {"Connection": "Upgrade, HTTP2-Settings", "Upgrade": "h2c", "HTTP2-Settings": "AAMA"}
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_an_upgrade_request_is_an_ordinary_one_with_its_body_and_what_follows(split):
+    # `curl --http2` on http:// asks to upgrade to h2c; the fake speaks HTTP/1.1 only
+    body = b'{"model":"gpt-image-2","prompt":"x"}'
+    create = head(
+        "POST",
+        "/api/v1/generations",
+        auth() | UPGRADE | {"Content-Type": "application/json", "Content-Length": str(len(body))},
+    )
+    then = head("GET", "/api/v1/credits", auth())
+    with served() as server, socket.create_connection(address(server)) as sock:
+        if split:  # the body comes after the headers, in two reads
+            sock.sendall(create + body[:10])
+            time.sleep(0.2)
+            sock.sendall(body[10:] + then)
+        else:
+            sock.sendall(create + body + then)
+        answers = read_answers(sock, 2)
+    assert [status for status, _ in answers] == [202, 200]
+    assert json.loads(answers[0][1])["status"] == "queued"
+
+
+def test_an_upgrade_request_with_a_chunked_body_is_400_in_the_envelope():
+    headers = auth() | UPGRADE | {"Content-Type": "application/json"}
+    chunked = head("POST", "/api/v1/generations", headers | {"Transfer-Encoding": "chunked"})
+    with served() as server, socket.create_connection(address(server)) as sock:
+        sock.sendall(chunked + b'5\r\n{"a":\r\n0\r\n\r\n')
+        status, headers_got, body = read_answer(sock)
+        assert status == 400 and envelope_code(body) == "validation_failed"
+        assert headers_got["connection"] == "close"
+
+
 # -- stalled bodies ----------------------------------------------------------------------------
 
 
