@@ -27,6 +27,7 @@ from typing import Any
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import (
+    HIGH_WATER_LIMIT,
     STATUS_LINE,
     HttpToolsProtocol,
     RequestResponseCycle,
@@ -240,6 +241,8 @@ class FakeHttpProtocol(HttpToolsProtocol):
         cycle, taken = self.cycle, data[: self._body_left]
         self._body_left -= len(taken)
         cycle.body += taken
+        if len(cycle.body) > HIGH_WATER_LIMIT:
+            self.flow.pause_reading()  # as uvicorn's on_body: reading resumes as the app reads
         cycle.more_body = self._body_left > 0
         cycle.message_event.set()
         return data[len(taken) :]
