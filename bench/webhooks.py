@@ -49,7 +49,11 @@ def lateness_ms(tasks: int = 50, processing_seconds: float = 0.2) -> list[float]
     server, arrivals, arrived = _receiver()
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     try:
-        with MockServer(queued_seconds=0, processing_seconds=processing_seconds) as mock:
+        # no rate limit: the default (a burst of 30) would refuse creates sent this fast
+        fake = MockServer(
+            queued_seconds=0, processing_seconds=processing_seconds, rate_limit_per_minute=0
+        )
+        with fake as mock:
             client = mock.client()
             body = {"name": "bench", "url": url, "event_types": ["generation.succeeded"]}
             client.post("/api/v1/webhooks", json=body).raise_for_status()

@@ -143,8 +143,9 @@ class MockServer:
         """
         if in_process is None:
             in_process = self._server is None
-        token = (self.control_token or "") if control else (key or self.api_key)
-        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        token = self.control_token if control else (key or self.api_key)
+        authorization = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {**authorization, **kwargs.pop("headers", {})}
         if in_process:
             kwargs["transport"] = self.transport()
         client = httpx.Client(

@@ -165,6 +165,14 @@ def test_in_process_mock_and_a_token_are_not_held_to_loopback_names():
         assert answer.status_code == 200
 
 
+def test_a_control_client_of_a_fake_without_a_token_sends_no_authorization():
+    with MockServer() as mock:  # served, no token
+        client = mock.client(control=True)
+        assert "authorization" not in client.headers
+        assert client.get("/_mock/state").status_code == 200
+    assert "authorization" not in MockServer().client(control=True).headers  # in process
+
+
 def test_state_is_paged_with_totals(client):
     for _ in range(5):
         client.post("/api/v1/generations", json={"model": "z-image", "prompt": "x"}, headers=auth())
