@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import functools
 import itertools
 import json
 import logging
@@ -16,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from starlette.requests import Request
 
 from .errors import ApiError, InternalError, PublicApiDisabled, RateLimited, ValidationFailed
@@ -29,14 +29,18 @@ CHAOS_PREFIX = "/api/v1/"
 PEEK_LIMIT = 1_000_000  # bodies up to the create-generation limit are read to match `model`
 
 
-class DroppedConnection(httpx.RemoteProtocolError):
-    """Raised after the status line so the server closes the connection before the body.
+@functools.cache
+def dropped_connection() -> type[Exception]:
+    """The error raised after the status line so the server closes the connection before the
+    body. In-process clients see it as what it is to them: an httpx protocol error. (Made on
+    first use: importing httpx costs the CLI ~50 ms of start-up, and only a drop needs it.)"""
+    import httpx
 
-    In-process clients see it as what it is to them: an httpx protocol error.
-    """
+    class DroppedConnection(httpx.RemoteProtocolError):
+        def __init__(self) -> None:
+            super().__init__("rivya-mock dropped the connection (fault)")
 
-    def __init__(self) -> None:
-        super().__init__("rivya-mock dropped the connection (fault)")
+    return DroppedConnection
 
 
 @dataclass
@@ -221,7 +225,7 @@ class _DropFilter(logging.Filter):
     """uvicorn logs an app exception as an error; a deliberate drop is not one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+        return not (record.exc_info and isinstance(record.exc_info[1], dropped_connection()))
 
 
 def quiet_dropped_connections() -> None:
@@ -295,6 +299,6 @@ class FaultMiddleware:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", b"2")],
                 }
             )
-            raise DroppedConnection()
+            raise dropped_connection()()
         response = error_response(Request(scope, receive), fault_error(decision))
         await response(scope, receive, send)

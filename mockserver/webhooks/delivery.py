@@ -62,6 +62,8 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._drains: set[asyncio.Task[None]] = set()  # `drain` calls waiting on the loop
         self._client: httpx.AsyncClient | None = None
+        self._sync_transport = False
+        self._warming: asyncio.Task[None] | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
 
@@ -153,9 +155,7 @@ class Dispatcher:
     async def _main(self, ready: threading.Event) -> None:
         self._wake = asyncio.Event()
         self._semaphore = asyncio.Semaphore(self.concurrency)
-        self._client = self._make_client()
         ready.set()
-        await _warm_up()
         try:
             while not self._stopping and self._backend() is not None:
                 self._launch_due()
@@ -163,15 +163,29 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), self._nap())
                 self._wake.clear()
         finally:
+            if self._warming is not None:
+                self._warming.cancel()
             for task in list(self._tasks) + list(self._drains):
                 task.cancel()
             await asyncio.gather(*self._tasks, *self._drains, return_exceptions=True)
             if self._client is not None:
                 await self._client.aclose()
 
+    async def _warm_up(self) -> None:
+        self._async_client()
+        await _warm_up()
+
+    def _async_client(self) -> httpx.AsyncClient | None:
+        """The client for attempts, made on first use; None for a sync transport given by the
+        user (each attempt then runs in a worker thread)."""
+        if self._client is None and not self._sync_transport:
+            self._client = self._make_client()
+            self._sync_transport = self._client is None
+        return self._client
+
     def _make_client(self) -> httpx.AsyncClient | None:
         if self.transport is not None and not isinstance(self.transport, httpx.AsyncBaseTransport):
-            return None  # a sync transport: each attempt runs in a worker thread
+            return None
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=16)
         return httpx.AsyncClient(
             transport=self.transport,
@@ -202,6 +216,11 @@ class Dispatcher:
         if backend is None or backend.webhooks.paused:
             return
         store: Webhooks = backend.webhooks
+        if self._warming is None and store.endpoints:
+            # httpx's client and async backend (~140 ms of imports) load when the first endpoint
+            # appears, well before its first attempt; loaded at start, they slowed the fake's
+            # start-up by ~50 ms (this thread competes for the GIL) for users of no webhooks
+            self._warming = asyncio.get_running_loop().create_task(self._warm_up())
         for delivery in store.take_due(backend.clock.now()):
             task = asyncio.get_running_loop().create_task(self._attempt(backend, delivery))
             self._tasks.add(task)
@@ -319,13 +338,14 @@ class Dispatcher:
         """The receiver's answer. Its status must come within `timeout` (else TimeoutError); its
         body is kept as far as it arrived by then: a 2xx in time is a success however slowly
         the receiver writes the rest."""
-        if self._client is None:  # a sync transport given by the user
+        client = self._async_client()
+        if client is None:  # a sync transport given by the user
             sending = asyncio.to_thread(self._post_sync, url, headers, body)
             return await asyncio.wait_for(sending, timeout)
         deadline = asyncio.get_running_loop().time() + timeout
         async with contextlib.AsyncExitStack() as stack:
             async with asyncio.timeout_at(deadline):
-                request = self._client.stream("POST", url, content=body, headers=headers)
+                request = client.stream("POST", url, content=body, headers=headers)
                 answer = await stack.enter_async_context(request)
             kept = bytearray()
             with contextlib.suppress(TimeoutError, httpx.HTTPError):
@@ -419,7 +439,7 @@ async def _resolves_locally(url: str) -> str | None:
 
 
 async def _warm_up() -> None:
-    """Load httpx's async backend now (~140 ms of imports), not during the first attempt."""
+    """Load httpx's async backend (~140 ms of imports) before the first attempt needs it."""
     import anyio
     import httpcore._backends.anyio  # noqa: F401
 
