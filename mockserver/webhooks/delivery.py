@@ -61,8 +61,11 @@ class Dispatcher:
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._drains: set[asyncio.Task[None]] = set()  # `drain` calls waiting on the loop
-        self._client: httpx.AsyncClient | None = None
-        self._sync_transport = False
+        self._client: httpx.AsyncClient | None = None  # made on first use (`_async_client`)
+        # a sync transport given by the user: each attempt then runs in a worker thread
+        self._sync_transport = transport is not None and not isinstance(
+            transport, httpx.AsyncBaseTransport
+        )
         self._warming: asyncio.Task[None] | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
@@ -172,28 +175,26 @@ class Dispatcher:
                 await self._client.aclose()
 
     async def _warm_up(self) -> None:
+        """Make the client and load httpx's async backend (~140 ms of imports) before the first
+        attempt needs them."""
+        import anyio
+        import httpcore._backends.anyio  # noqa: F401
+
         self._async_client()
-        await _warm_up()
+        await anyio.sleep(0)
 
     def _async_client(self) -> httpx.AsyncClient | None:
-        """The client for attempts, made on first use; None for a sync transport given by the
-        user (each attempt then runs in a worker thread)."""
+        """The client for attempts, made on first use; None for a sync transport."""
         if self._client is None and not self._sync_transport:
-            self._client = self._make_client()
-            self._sync_transport = self._client is None
+            limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=16)
+            self._client = httpx.AsyncClient(
+                transport=self.transport,
+                follow_redirects=False,
+                trust_env=False,  # never through an environment's proxy: receivers are often local
+                limits=limits,
+                headers={"user-agent": USER_AGENT},
+            )
         return self._client
-
-    def _make_client(self) -> httpx.AsyncClient | None:
-        if self.transport is not None and not isinstance(self.transport, httpx.AsyncBaseTransport):
-            return None
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=16)
-        return httpx.AsyncClient(
-            transport=self.transport,
-            follow_redirects=False,
-            trust_env=False,  # never through an environment's proxy: receivers are often local
-            limits=limits,
-            headers={"user-agent": USER_AGENT},
-        )
 
     def _backend(self) -> Any:
         holder = self._holder()
@@ -436,14 +437,6 @@ async def _resolves_locally(url: str) -> str | None:
         if not is_public_address(address):
             return f"host {host} resolves to a non-public address ({address})"
     return None
-
-
-async def _warm_up() -> None:
-    """Load httpx's async backend (~140 ms of imports) before the first attempt needs it."""
-    import anyio
-    import httpcore._backends.anyio  # noqa: F401
-
-    await anyio.sleep(0)
 
 
 def _answer(response: httpx.Response, body: bytes) -> dict[str, Any]:
