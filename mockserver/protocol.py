@@ -99,8 +99,7 @@ class _ConnectionTransport:
         connection and uvicorn's flow control sees the transport's buffer as before."""
         if self._held_bytes + len(data) > WRITE_HOLD_BYTES:
             self.flush()
-            if not self._transport.is_closing():  # the client may have gone meanwhile
-                self._transport.write(data)
+            self._send(data)
             return
         if not self._held:
             self._protocol.loop.call_soon(self.flush)
@@ -114,6 +113,10 @@ class _ConnectionTransport:
         data = self._held[0] if len(self._held) == 1 else b"".join(self._held)
         self._held.clear()
         self._held_bytes = 0
+        self._send(data)
+
+    def _send(self, data: bytes) -> None:
+        """Write now, unless the client is gone or the connection half-closed (then it is lost)."""
         if not self._transport.is_closing() and not self._protocol.lingering:
             self._transport.write(data)
 
@@ -257,10 +260,11 @@ class FakeHttpProtocol(HttpToolsProtocol):
         """The client will send nothing more (it may still read). A whole request still being
         answered keeps the connection open for its answer, then it closes; a header section cut
         short is answered 400; otherwise the connection closes."""
-        if self.lingering or self._refusal is not None:
-            if self.lingering:
-                self._close_now()
-            return None if self.lingering else True
+        if self.lingering:
+            self._close_now()
+            return None
+        if self._refusal is not None:  # the answers under way go out, then the refusal, the close
+            return True
         if self._unread:  # the client sent all it will: what waited is read now (one read's worth)
             data, self._unread = self._unread, b""
             self._feed(data, pipeline_limit=math.inf)
