@@ -198,16 +198,22 @@ def test_consecutive_failures_disable_the_endpoint(receiver):
     mock.stop()
 
 
-def test_attempts_due_together_never_exceed_the_disable_threshold(receiver):
+def six_attempts_due_together(receiver):
+    """A fake that disables an endpoint after 3 failures, and 6 first attempts due at once."""
     mock = MockServer(
         clock="manual", webhook_disable_after_failures=3, webhook_retry_schedule="1,1,1,1,1"
     )
     client = mock.client()
     endpoint = subscribe(client, receiver.url)
-    receiver.statuses = [500] * 10
     for _ in range(6):
         generate(client)
     mock.advance(4)
+    return mock, client, endpoint
+
+
+def test_attempts_due_together_never_exceed_the_disable_threshold(receiver):
+    receiver.statuses = [500] * 10
+    mock, client, endpoint = six_attempts_due_together(receiver)
     mock.advance(100)
     assert len(receiver.received) == 3
     shown = client.get(f"/api/v1/webhooks/{endpoint['id']}").json()
@@ -216,14 +222,7 @@ def test_attempts_due_together_never_exceed_the_disable_threshold(receiver):
 
 
 def test_a_healthy_receiver_gets_every_attempt_due_together(receiver):
-    mock = MockServer(
-        clock="manual", webhook_disable_after_failures=3, webhook_retry_schedule="1,1,1,1,1"
-    )
-    client = mock.client()
-    endpoint = subscribe(client, receiver.url)
-    for _ in range(6):
-        generate(client)
-    mock.advance(4)
+    mock, client, endpoint = six_attempts_due_together(receiver)
     assert len(receiver.received) == 6
     assert [d["status"] for d in deliveries(client, endpoint)] == ["succeeded"] * 6
     mock.stop()
